@@ -1,0 +1,123 @@
+/**
+ * Eager execution of one op: a TypeScript host kernel for small CPU tensors where the op has one, else a
+ * cached single-op ONNX Runtime session keyed by op, attributes, dtypes, shapes and device.
+ */
+import { Tensor, numelOf } from "../tensor/tensor";
+import { allocArray, dtypeFromOrt, ortTypeOf, TypedArray } from "../tensor/dtype";
+import type { Meta, OpDef } from "../ops/registry";
+import { OnnxBuilder } from "../ops/builder";
+import { encodeModel } from "../onnx/proto";
+import { createSession, NativeSession, ort } from "./ort";
+import { Device, executionProviders } from "./device";
+
+/** ONNX opset and IR version of every model flowbook writes (python3-onnx 1.12's checker knows up to 17). */
+export const OPSET = 17;
+export const IR_VERSION = 8;
+
+const DEFAULT_HOST_MAX = 4096;
+const MAX_SESSIONS = 4096;
+
+interface CachedSession { session: NativeSession; inputNames: string[]; outputNames: string[] }
+const sessions = new Map<string, CachedSession>();
+/** Counters shown by flow.memory() and the profiler. */
+export const eagerStats = { sessionsCreated: 0, sessionHits: 0, hostKernelCalls: 0, sessionCalls: 0 };
+
+/** Runs `op` eagerly and returns fresh output tensors on the inputs' device. */
+export function runEager(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[]): Tensor[] {
+  const dev = inputs[0]?.device ?? deviceOf(attrs);
+  if (outMeta.every((m) => numelOf(m.shape) === 0)) {
+    return outMeta.map((m) => Tensor._fromArray(allocArray(m.dtype, 0), [...m.shape], m.dtype, dev));
+  }
+  if (op.host && dev.type === "cpu" && outMeta.every((m) => numelOf(m.shape) <= (op.hostMaxNumel ?? DEFAULT_HOST_MAX))) {
+    const outs = op.host(inputs.map((t) => t._host()), attrs as never, inputs, outMeta);
+    if (outs) eagerStats.hostKernelCalls++;
+    if (outs) return outs.map((data, i) => Tensor._fromArray(data, [...outMeta[i].shape], outMeta[i].dtype, dev));
+  }
+  return runSession(op, inputs, attrs, outMeta, dev);
+}
+
+function deviceOf(attrs: unknown): Device {
+  const d = (attrs as { device?: Device } | null)?.device;
+  if (!d) throw new Error("an op with no tensor inputs needs a device attribute");
+  return d;
+}
+
+/** Builds the single-op ONNX model of `op` for these input metas. */
+export function singleOpModel(op: OpDef<any>, inMeta: readonly Meta[], attrs: unknown, outMeta: readonly Meta[]): Uint8Array {
+  const b = new OnnxBuilder();
+  const inNames = inMeta.map((_, i) => `in${i}`);
+  const outs = op.lower(b, inNames, attrs as never, inMeta, outMeta);
+  if (outs.length !== outMeta.length) throw new Error(`op '${op.name}': lowering produced ${outs.length} outputs, shape rule ${outMeta.length}`);
+  // Outputs must be distinct graph values; an Identity separates an output that is an input or repeated.
+  const outNames = outs.map((o, i) => {
+    if (inNames.includes(o) || outs.indexOf(o) !== i) return b.op("Identity", [o]);
+    return o;
+  });
+  return encodeModel({
+    irVersion: IR_VERSION,
+    opsets: [{ domain: "", version: OPSET }, { domain: "com.microsoft", version: 1 }],
+    producerName: "flowbook",
+    graph: {
+      name: op.name,
+      nodes: b.nodes,
+      initializers: b.initializers,
+      inputs: inMeta.map((m, i) => ({ name: inNames[i], dtype: m.dtype, dims: [...m.shape] })),
+      outputs: outMeta.map((m, i) => ({ name: outNames[i], dtype: m.dtype, dims: [...m.shape] })),
+    },
+  });
+}
+
+function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[], dev: Device): CachedSession {
+  let key = `${op.name}|${dev.name}|${JSON.stringify(attrs, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+  for (const t of inputs) key += `|${t.dtype}[${t.shape.join(",")}]`;
+  let s = sessions.get(key);
+  if (s) {
+    eagerStats.sessionHits++;
+    sessions.delete(key); // LRU: re-insert as most recent
+    sessions.set(key, s);
+    return s;
+  }
+  const bytes = singleOpModel(op, inputs, attrs, outMeta);
+  const session = createSession(bytes, {
+    executionProviders: executionProviders(dev) as never,
+    graphOptimizationLevel: "disabled",
+    intraOpNumThreads: 0,
+  }, `the eager '${op.name}' op`);
+  s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
+  eagerStats.sessionsCreated++;
+  sessions.set(key, s);
+  if (sessions.size > MAX_SESSIONS) {
+    const [oldKey, old] = sessions.entries().next().value as [string, CachedSession];
+    sessions.delete(oldKey);
+    old.session.dispose();
+  }
+  return s;
+}
+
+function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[], dev: Device): Tensor[] {
+  const s = sessionFor(op, inputs, attrs, outMeta, dev);
+  const { Tensor: OrtTensor } = ort();
+  const feeds: Record<string, any> = {};
+  inputs.forEach((t, i) => {
+    if (s.inputNames.includes(`in${i}`)) feeds[`in${i}`] = t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
+  });
+  const fetches: Record<string, null> = {};
+  for (const n of s.outputNames) fetches[n] = null;
+  eagerStats.sessionCalls++;
+  let result: Record<string, any>;
+  try {
+    result = s.session.run(feeds, fetches, {});
+  } catch (e) {
+    const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(", ")}]`).join(", ");
+    throw new Error(`${op.name}: ONNX Runtime failed on inputs (${shapes}): ${(e as Error).message}`);
+  }
+  return s.outputNames.map((n, i) => {
+    const v = result[n];
+    const dtype = dtypeFromOrt(v.type);
+    if (dtype !== outMeta[i].dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${outMeta[i].dtype}`);
+    return Tensor._fromArray(v.data as TypedArray, [...outMeta[i].shape], dtype, dev);
+  });
+}
+
+/** Number of cached eager sessions. */
+export function cachedSessionCount(): number { return sessions.size; }

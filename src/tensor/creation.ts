@@ -1,0 +1,125 @@
+/** Creating tensors from JS data and constants: flow.tensor, zeros, ones, full, empty and their *Like forms. */
+import { Tensor } from "./tensor";
+import { DType, TypedArray, allocArray, checkDType, writeNumber } from "./dtype";
+import { Device, device as parseDevice, getDefaultDevice, checkUsable } from "../backend/device";
+
+/** Options shared by tensor factories. */
+export interface TensorOptions { dtype?: DType; device?: string | Device; requiresGrad?: boolean }
+
+/** Nested arrays of numbers/booleans, or a flat typed array. */
+export type TensorData = number | boolean | bigint | TypedArray | NestedArray;
+/** Nested arrays of numbers, booleans or bigints. */
+export interface NestedArray extends Array<number | boolean | bigint | NestedArray | TypedArray> {}
+
+function typedArrayDType(a: TypedArray): DType {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof BigInt64Array) return "int64";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Int8Array) return "int8";
+  if (a instanceof Uint8Array) return "uint8";
+  throw new TypeError("flow.tensor: a Uint16Array is ambiguous; pass {dtype: 'float16'} to read it as half-precision bits");
+}
+
+/** @internal Places a finished CPU tensor on the requested device with the requested grad flag. */
+export function finish(t: Tensor, opts: TensorOptions): Tensor {
+  const dev = checkUsable(parseDevice(opts.device ?? getDefaultDevice()));
+  const r = dev.type === "cpu" ? t : (t as Tensor & { to(d: Device): Tensor }).to(dev);
+  if (opts.requiresGrad) {
+    if (r.dtype !== "float32" && r.dtype !== "float64" && r.dtype !== "float16") throw new TypeError(`only Tensors of floating point dtype can require gradients (got ${r.dtype})`);
+    r.requiresGrad = true;
+  }
+  return r;
+}
+
+/**
+ * Creates a tensor from nested arrays, a typed array or a scalar. JS numbers cannot tell `1.` from `1`, so
+ * number data is float32 unless `dtype` says otherwise (`{dtype: "int64"}` for class labels); bigint data
+ * is int64, booleans are bool, and a typed array keeps its own type.
+ * @example flow.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true })
+ */
+export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
+  if (ArrayBuffer.isView(data)) {
+    const src = data as TypedArray;
+    const dtype = opts.dtype ? checkDType(opts.dtype, "flow.tensor") : typedArrayDType(src);
+    const out = allocArray(dtype, src.length);
+    if (dtype === typedArrayDType0(src)) (out as Float32Array).set(src as Float32Array);
+    else for (let i = 0; i < src.length; i++) writeNumber(dtype, out, i, (src as Float32Array)[i]);
+    return finish(Tensor._fromArray(out, [src.length], dtype), opts);
+  }
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe) || ArrayBuffer.isView(probe)) { shape.push((probe as ArrayLike<unknown>).length); probe = (probe as ArrayLike<unknown>)[0]; }
+  const flat: (number | boolean | bigint)[] = [];
+  let sawFloat = false, sawBool = false, sawInt = false;
+  const walk = (v: unknown, dim: number) => {
+    if (dim === shape.length) {
+      if (typeof v === "boolean") sawBool = true;
+      else if (typeof v === "bigint") sawInt = true;
+      else if (typeof v === "number") { if (Number.isInteger(v)) sawInt = true; else sawFloat = true; }
+      else throw new TypeError(`flow.tensor: expected a number, boolean or bigint, got ${typeof v === "object" ? JSON.stringify(v) : typeof v}`);
+      flat.push(v as number);
+      return;
+    }
+    const arr = v as ArrayLike<unknown>;
+    if (!(Array.isArray(arr) || ArrayBuffer.isView(arr)) || arr.length !== shape[dim]) {
+      throw new RangeError(`flow.tensor: expected sequence of length ${shape[dim]} at dim ${dim} (got ${Array.isArray(arr) ? arr.length : typeof arr})`);
+    }
+    for (let i = 0; i < arr.length; i++) walk(arr[i], dim + 1);
+  };
+  walk(data, 0);
+  // JS cannot tell `1.` from `1`, so JS numbers give float32 (the default dtype); bigint data gives int64.
+  const sawBigInt = flat.some((v) => typeof v === "bigint");
+  const inferred: DType = sawFloat || (sawInt && !sawBigInt) ? "float32" : sawBigInt ? "int64" : sawBool ? "bool" : "float32";
+  const dtype = opts.dtype ? checkDType(opts.dtype, "flow.tensor") : inferred;
+  const out = allocArray(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) writeNumber(dtype, out, i, flat[i]);
+  return finish(Tensor._fromArray(out, shape, dtype), opts);
+}
+const typedArrayDType0 = (a: TypedArray): DType | null => { try { return typedArrayDType(a); } catch { return null; } };
+
+/** Normalises `zeros(2, 3)`, `zeros([2, 3])` and a trailing options object. */
+export function shapeArgs(fn: string, args: unknown[]): { shape: number[]; opts: TensorOptions } {
+  let opts: TensorOptions = {};
+  const last = args[args.length - 1];
+  if (args.length && typeof last === "object" && last !== null && !Array.isArray(last)) { opts = last as TensorOptions; args = args.slice(0, -1); }
+  const shape = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as number[];
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`${fn}(): shape must be non-negative integers, got [${shape.join(", ")}]`);
+  }
+  return { shape: [...shape], opts };
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: number[], value: number | boolean, opts: TensorOptions = {}): Tensor {
+  const dtype = opts.dtype ? checkDType(opts.dtype, "flow.full") : typeof value === "boolean" ? "bool" : "float32";
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = allocArray(dtype, n);
+  if (value !== 0 && value !== false) for (let i = 0; i < n; i++) writeNumber(dtype, out, i, value);
+  return finish(Tensor._fromArray(out, [...shape], dtype), opts);
+}
+
+/** Zeros: `flow.zeros(2, 3)` or `flow.zeros([2, 3], {dtype})`. */
+export function zeros(...args: (number | number[] | TensorOptions)[]): Tensor {
+  const { shape, opts } = shapeArgs("zeros", args);
+  return full(shape, 0, { dtype: "float32", ...opts });
+}
+/** Ones: `flow.ones(2, 3)` or `flow.ones([2, 3], {dtype})`. */
+export function ones(...args: (number | number[] | TensorOptions)[]): Tensor {
+  const { shape, opts } = shapeArgs("ones", args);
+  return full(shape, 1, { dtype: "float32", ...opts });
+}
+/** Uninitialised memory in PyTorch; zeros here (JS arrays are always initialised). */
+export function empty(...args: (number | number[] | TensorOptions)[]): Tensor {
+  const { shape, opts } = shapeArgs("empty", args);
+  return full(shape, 0, { dtype: "float32", ...opts });
+}
+const likeOpts = (t: Tensor, opts: TensorOptions): TensorOptions => ({ dtype: t.dtype, device: t.device, ...opts });
+/** Zeros with the shape, dtype and device of `t`. */
+export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, likeOpts(t, opts));
+/** Ones with the shape, dtype and device of `t`. */
+export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 1, likeOpts(t, opts));
+/** `value` with the shape, dtype and device of `t`. */
+export const fullLike = (t: Tensor, value: number | boolean, opts: TensorOptions = {}): Tensor => full(t.shape, value, likeOpts(t, opts));
+/** Same as zerosLike. */
+export const emptyLike = zerosLike;
