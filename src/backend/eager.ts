@@ -9,10 +9,13 @@ import { OnnxBuilder } from "../ops/builder";
 import { encodeModel } from "../onnx/proto";
 import { createSession, NativeSession, ort } from "./ort";
 import { Device, executionProviders } from "./device";
+import { IR_VERSION, OPSET } from "../onnx/opset";
+import { deviceTensor, feedValue, download } from "./gpu";
+import { setHostFromDevice } from "../tensor/tensor";
 
-/** ONNX opset and IR version of every model flowbook writes (python3-onnx 1.12's checker knows up to 17). */
-export const OPSET = 17;
-export const IR_VERSION = 8;
+setHostFromDevice(download);
+
+export { OPSET, IR_VERSION } from "../onnx/opset";
 
 const DEFAULT_HOST_MAX = 4096;
 const MAX_SESSIONS = 4096;
@@ -81,7 +84,8 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const session = createSession(bytes, {
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
-    intraOpNumThreads: 0,
+    // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
+    ...(dev.type === "cpu" ? {} : { preferredOutputLocation: "gpu-buffer" }),
   }, `the eager '${op.name}' op`);
   s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
   eagerStats.sessionsCreated++;
@@ -99,7 +103,8 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const { Tensor: OrtTensor } = ort();
   const feeds: Record<string, any> = {};
   inputs.forEach((t, i) => {
-    if (s.inputNames.includes(`in${i}`)) feeds[`in${i}`] = t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
+    if (!s.inputNames.includes(`in${i}`)) return;
+    feeds[`in${i}`] = dev.type === "cpu" ? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape) : feedValue(t);
   });
   const fetches: Record<string, null> = {};
   for (const n of s.outputNames) fetches[n] = null;
@@ -115,6 +120,8 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     const v = result[n];
     const dtype = dtypeFromOrt(v.type);
     if (dtype !== outMeta[i].dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${outMeta[i].dtype}`);
+    if (numelOf(v.dims) !== numelOf(outMeta[i].shape)) throw new Error(`op '${op.name}': ONNX Runtime returned shape [${v.dims}], shape rule said [${outMeta[i].shape}]`);
+    if (v.location === "gpu-buffer") return deviceTensor(v, [...outMeta[i].shape], dtype, dev);
     return Tensor._fromArray(v.data as TypedArray, [...outMeta[i].shape], dtype, dev);
   });
 }
