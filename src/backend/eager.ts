@@ -10,7 +10,7 @@ import { encodeModel } from "../onnx/proto";
 import { createSession, NativeSession, ort } from "./ort";
 import { Device, executionProviders } from "./device";
 import { IR_VERSION, OPSET } from "../onnx/opset";
-import { deviceTensor, feedValue, download } from "./gpu";
+import { canReside, deviceTensor, feedValue, download } from "./gpu";
 import { setHostFromDevice } from "../tensor/tensor";
 
 setHostFromDevice(download);
@@ -51,10 +51,15 @@ export function singleOpModel(op: OpDef<any>, inMeta: readonly Meta[], attrs: un
   const inNames = inMeta.map((_, i) => `in${i}`);
   const outs = op.lower(b, inNames, attrs as never, inMeta, outMeta);
   if (outs.length !== outMeta.length) throw new Error(`op '${op.name}': lowering produced ${outs.length} outputs, shape rule ${outMeta.length}`);
-  // Outputs must be distinct graph values; an Identity separates an output that is an input or repeated.
+  // Graph outputs are named out0, out1, ... (renamed in place; an Identity when an output is an input or repeated).
   const outNames = outs.map((o, i) => {
-    if (inNames.includes(o) || outs.indexOf(o) !== i) return b.op("Identity", [o]);
-    return o;
+    const name = `out${i}`;
+    if (inNames.includes(o) || outs.indexOf(o) !== i) { b.nodes.push({ opType: "Identity", inputs: [o], outputs: [name] }); return name; }
+    for (const n of b.nodes) {
+      n.outputs = n.outputs.map((v) => (v === o ? name : v));
+      n.inputs = n.inputs.map((v) => (v === o ? name : v));
+    }
+    return name;
   });
   return encodeModel({
     irVersion: IR_VERSION,
@@ -85,7 +90,7 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
     // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
-    ...(dev.type === "cpu" ? {} : { preferredOutputLocation: "gpu-buffer" }),
+    ...(dev.type === "cpu" ? {} : { preferredOutputLocation: Object.fromEntries(outMeta.map((_m, i) => [`out${i}`, canReside(outMeta[i].dtype) ? "gpu-buffer" : "cpu"])) }),
   }, `the eager '${op.name}' op`);
   s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
   eagerStats.sessionsCreated++;

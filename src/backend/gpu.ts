@@ -15,6 +15,12 @@ import { IR_VERSION, OPSET } from "../onnx/opset";
 /** Host↔device copies since start (the profiler shows them). */
 export const copyStats = { hostToDevice: 0, deviceToHost: 0, bytesHostToDevice: 0, bytesDeviceToHost: 0 };
 
+// Dtypes onnxruntime can hold in a GPU buffer; the others (float64, int8) stay on the host and the provider
+// copies them itself (ORT runs such nodes on its CPU provider).
+const RESIDENT = new Set<DType>(["float32", "float16", "int32", "int64", "uint8", "bool"]);
+/** Whether a tensor of `dtype` can stay in a GPU buffer. */
+export const canReside = (dtype: DType): boolean => RESIDENT.has(dtype);
+
 interface OrtValue { location: string; type: string; dims: readonly number[]; data?: TypedArray; dispose(): void }
 
 // GPU buffers are released when their tensor is garbage-collected.
@@ -52,6 +58,7 @@ function identity(dev: Device, dtype: DType, rank: number, toDevice: boolean): N
 
 /** Copies a CPU tensor's data to `dev`, returning a device-resident tensor. */
 export function upload(t: Tensor, dev: Device): Tensor {
+  if (!canReside(t.dtype)) return Tensor._fromArray(t._host().slice(), [...t.shape], t.dtype, dev);
   const s = identity(dev, t.dtype, t.ndim, true);
   const { Tensor: OrtTensor } = ort();
   const out = s.run({ x: new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape) }, { y: null }, {}).y as unknown as OrtValue;
@@ -72,6 +79,7 @@ export function download(t: Tensor): TypedArray {
 /** The ORT value to feed for `t` on a session of device `dev` (uploading when only host data is current). */
 export function feedValue(t: Tensor): unknown {
   if (t._deviceValue) return t._deviceValue;
+  if (!canReside(t.dtype)) return new (ort().Tensor)(ortTypeOf(t.dtype), t._host(), t.shape);
   const up = upload(t, t.device);
   t._deviceValue = up._deviceValue;
   release.register(t, up._deviceValue as OrtValue);
