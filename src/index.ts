@@ -24,3 +24,4 @@ export { matmul } from "./ops/linalg";
 export { devices } from "./backend/gpu";
 export type { DeviceInfo } from "./backend/gpu";
 export { cuda, webgpu } from "./backend/namespaces";
+export * as profiler from "./profiler";
