@@ -19,5 +19,6 @@ export { noGrad, enableGrad, isGradEnabled } from "./autograd/mode";
 export { autograd };
 export * from "./ops/elementwise";
 export { reshape, expand, permute, transpose } from "./ops/shape";
-export { sum } from "./ops/reduce";
+export { sum, mean, prod, amax, amin, max, min, argmax, argmin, var_, var_ as var, std, norm, logsumexp, cumsum, topk, sort } from "./ops/reduce";
+export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
