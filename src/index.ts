@@ -21,4 +21,4 @@ export * from "./ops/elementwise";
 export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum, mean, prod, amax, amin, max, min, argmax, argmin, var_, var_ as var, std, norm, logsumexp, cumsum, topk, sort } from "./ops/reduce";
 export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
-export { matmul } from "./ops/linalg";
+export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
