@@ -22,3 +22,5 @@ export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum, mean, prod, amax, amin, max, min, argmax, argmin, var_, var_ as var, std, norm, logsumexp, cumsum, topk, sort } from "./ops/reduce";
 export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
 export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
+export { memory } from "./tensor/memory";
+export type { MemoryInfo } from "./tensor/memory";
