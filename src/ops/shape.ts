@@ -12,6 +12,7 @@ import { addTensorMethods } from "./methods";
 import { cast } from "./elementwise";
 import { normalizeDims } from "./reduce";
 import { slice, select, fullRegion } from "./slicing";
+import { clone } from "./transfer";
 
 /** Resolves a -1 in a target shape and checks the element count, with PyTorch's message. */
 export function inferReshape(from: readonly number[], to: readonly number[]): number[] {
@@ -230,7 +231,7 @@ export function repeat(x: Tensor, repeats: number[]): Tensor {
   if (repeats.length < x.ndim) throw new RangeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
   const lead = repeats.length - x.ndim;
   const src = lead ? reshape(x, [...new Array(lead).fill(1), ...x.shape]) : x;
-  if (repeats.every((r) => r === 1)) return src;
+  if (repeats.every((r) => r === 1)) return clone(src);
   return bind1("tile", [src], { repeats: [...repeats] });
 }
 
@@ -245,9 +246,9 @@ function promoteAll(op: string, xs: readonly Tensor[]): Tensor[] {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const xs = promoteAll("torch.cat(): expected a non-empty list of Tensors;", tensors);
   const kept = xs.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
-  if (!kept.length) return xs[0];
+  if (!kept.length) return clone(xs[0]);
   const axis = normalizeDim(dim, kept[0].ndim, "cat");
-  return kept.length === 1 ? kept[0] : bind1("concat", kept, { axis });
+  return kept.length === 1 ? clone(kept[0]) : bind1("concat", kept, { axis });
 }
 /** Alias of cat. */
 export const concat = cat;
@@ -260,7 +261,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const d = normalizeDim(dim, xs[0].ndim + 1, "stack");
   const ys = xs.map((x) => unsqueeze(x, d));
-  return ys.length === 1 ? ys[0] : bind1("concat", ys, { axis: d });
+  return ys.length === 1 ? clone(ys[0]) : bind1("concat", ys, { axis: d });
 }
 
 /** `length` elements of dim `dim` from `start`. */
@@ -311,7 +312,8 @@ export function flip(x: Tensor, dims: number[]): Tensor {
   const ds = normalizeDims("flip", dims, x.ndim);
   const r = fullRegion(x.shape);
   for (const d of ds) { if (x.shape[d] > 1) { r.starts[d] = x.shape[d] - 1; r.steps[d] = -1; } }
-  return slice(x, r);
+  const y = slice(x, r);
+  return y === x ? clone(x) : y; // flip always copies in PyTorch
 }
 
 /** Rotates elements along `dims` by `shifts` (two slices and a cat); flattened when dims is omitted. */
@@ -321,6 +323,7 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
     if (sh.length !== 1) throw new RangeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:0`);
     return reshape(roll(reshape(x, [-1]), sh[0], 0), x.shape);
   }
+  if (sh.every((s) => s === 0)) return clone(x);
   const ds = Array.isArray(dims) ? dims : [dims];
   if (ds.length !== sh.length) throw new RangeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:${ds.length}`);
   return ds.reduce((y, dim, i) => {
