@@ -83,7 +83,7 @@ defineOp<{ dim: number; reduction: Reduction }>({
   vjp: ({ grads: [g], inputs: [, idx], attrs: { dim, reduction } }) => {
     if (reduction === "mul") throw new Error("the derivative for 'scatter' with reduce='multiply' is not implemented");
     const gSelf = reduction === "add" ? g! : bind1("scatter", [g!, idx, zerosOf(idx.shape, g!)], { dim, reduction: "none" });
-    return [gSelf, null, bind1("gather", [g!, idx], { dim })];
+    return [gSelf, null, gather(g!, dim, idx)];
   },
 });
 
