@@ -167,7 +167,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   const f = dtype === "float32" ? Math.fround : (v: number) => v;
   const step = steps > 1 ? f((end - start) / (steps - 1)) : 0;
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) writeNumber(dtype, out, i, i < half ? f(start + step * i) : f(end - step * (steps - i - 1)));
+  for (let i = 0; i < steps; i++) writeNumber(dtype, out, i, i < half || steps === 1 ? f(start + step * i) : f(end - step * (steps - i - 1)));
   return finish(Tensor._fromArray(out, [steps], dtype), opts);
 }
 
