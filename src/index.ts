@@ -30,3 +30,7 @@ export { clone, to } from "./ops/transfer";
 export type { ToOptions } from "./ops/transfer";
 export { sum } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
+export { devices } from "./backend/gpu";
+export type { DeviceInfo } from "./backend/gpu";
+export { cuda, webgpu } from "./backend/namespaces";
+export * as profiler from "./profiler";
