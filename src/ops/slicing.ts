@@ -23,6 +23,8 @@ import { reshape, permute, expand } from "./shape";
 import { broadcastShapes } from "./broadcast";
 import { add, cast } from "./elementwise";
 import { gatherND, scatterND, nonzero, checkIndices } from "./indexing";
+import { toDevice } from "./transfer";
+import type { Device } from "../backend/device";
 
 /** A strided region: per dimension its first index, step (non-zero) and length. */
 export interface SliceAttrs { starts: number[]; steps: number[]; sizes: number[] }
@@ -211,14 +213,17 @@ function parseSliceString(s: string): [number | null, number | null, number] {
   return [num(parts[0]), num(parts[1]), step];
 }
 
-/** Nested arrays become int64 indices or bool masks; tensors must be integer or bool. */
-function indexTensorOf(item: Tensor | NestedIndex): Tensor {
+/**
+ * Nested arrays become int64 indices or bool masks; tensors must be integer or bool. Indices move to the
+ * indexed tensor's device (PyTorch also accepts CPU indices for a GPU tensor).
+ */
+function indexTensorOf(item: Tensor | NestedIndex, dev: Device): Tensor {
   let t: Tensor;
-  if (item instanceof Tensor) t = item;
+  if (item instanceof Tensor) t = toDevice(item, dev);
   else {
     let probe: unknown = item;
     while (Array.isArray(probe) && probe.length) probe = probe[0];
-    t = tensor(item as never, { dtype: typeof probe === "boolean" ? "bool" : "int64" });
+    t = tensor(item as never, { dtype: typeof probe === "boolean" ? "bool" : "int64", device: dev });
   }
   if (t.dtype === "int32") t = cast(t, "int64");
   else if (t.dtype === "uint8") t = cast(t, "bool");
@@ -226,9 +231,10 @@ function indexTensorOf(item: Tensor | NestedIndex): Tensor {
   return t;
 }
 
-function parseIndex(shape: readonly number[], items: readonly IndexItem[]): ParsedIndex {
+function parseIndex(x: Tensor, items: readonly IndexItem[]): ParsedIndex {
+  const shape = x.shape;
   type Item = number | string | null | Tensor;
-  const norm: Item[] = items.map((it) => (it === null || typeof it === "number" || typeof it === "string" ? it : indexTensorOf(it)));
+  const norm: Item[] = items.map((it) => (it === null || typeof it === "number" || typeof it === "string" ? it : indexTensorOf(it, x.device)));
   const consumes = (it: Item) => (it === null || it === "..." ? 0 : it instanceof Tensor && it.dtype === "bool" ? Math.max(it.ndim, 1) : 1);
   const used = norm.reduce((n: number, it) => n + consumes(it), 0);
   const ellipses = norm.filter((it) => it === "...").length;
@@ -309,7 +315,7 @@ function basicPart(x: Tensor, p: ParsedIndex): { view: Tensor; region: Tensor; d
  * @example x.index([":", "1:3", null]) ; x.index([flow.tensor([0, 2], {dtype: "int64"})]) ; x.index([x.gt(0)])
  */
 export function index(x: Tensor, items: IndexItem | readonly IndexItem[]): Tensor {
-  const p = parseIndex(x.shape, asItems(items));
+  const p = parseIndex(x, asItems(items));
   const { dropped } = basicPart(x, p);
   if (!p.adv.length) return dropped;
   const plan = planAdvanced(dropped.shape, p);
@@ -326,7 +332,7 @@ const asItems = (items: IndexItem | readonly IndexItem[]): IndexItem[] =>
  * both `x` and `value`. The in-place forms are `x.indexPut_(items, value)` and `x.setIndex(items, value)`.
  */
 export function indexPut(x: Tensor, items: IndexItem | readonly IndexItem[], value: Tensor | number | boolean, accumulate = false): Tensor {
-  const p = parseIndex(x.shape, asItems(items));
+  const p = parseIndex(x, asItems(items));
   const { view, region, dropped } = basicPart(x, p);
   let v = value instanceof Tensor ? cast(value, x.dtype) : full([], value, { dtype: x.dtype, device: x.device });
   let newDropped: Tensor;

@@ -1,12 +1,12 @@
 /**
  * Copies and conversions: `x.clone()`, `x.to(dtype | device | tensor | {dtype, device, copy})`, `x.cpu()`,
  * `x.cuda()`. Dtype conversion is the `cast` op. Moving data between devices is not an op (ops never mix
- * devices): host → device copies go through the upload hook a GPU backend installs with `setDeviceUpload`,
- * device → host copies through tensor.ts's `setHostFromDevice`. A transfer of a tensor that requires grad is
- * recorded on the tape, its gradient moved back to the source device.
+ * devices): the copy itself is backend/gpu's `transferTo` (IO-bound Identity sessions). A transfer of a tensor
+ * that requires grad is recorded on the tape, its gradient moved back to the source device.
  */
 import { Tensor } from "../tensor/tensor";
-import { DType, DTYPES, TypedArray } from "../tensor/dtype";
+import { DType, DTYPES } from "../tensor/dtype";
+import { transferTo } from "../backend/gpu";
 import { Device, device as parseDevice, checkUsable } from "../backend/device";
 import { defineOp, OpDef } from "./registry";
 import { bind1 } from "./dispatch";
@@ -30,12 +30,6 @@ export function clone(x: Tensor): Tensor { return bind1("clone", [x]); }
 
 // ---- device transfer ---------------------------------------------------------------------------
 
-/** Copies a CPU tensor's data onto a device; installed by a GPU backend. */
-export type DeviceUpload = (data: TypedArray, shape: number[], dtype: DType, dev: Device) => Tensor;
-let upload: DeviceUpload = (_d, _s, _t, dev) => { throw new Error(`no backend can copy a tensor to ${dev.name}`); };
-/** @internal Installs the host → device copy used by `x.to(device)` (the GPU backend calls this). */
-export function setDeviceUpload(f: DeviceUpload): void { upload = f; }
-
 // The tape entry of a transfer: the gradient goes back to the source device. Not in the op table: a
 // transfer has no ONNX lowering (a graph runs on one device).
 const transferGrad = {
@@ -49,9 +43,7 @@ const transferGrad = {
 export function toDevice(x: Tensor, dev: string | Device): Tensor {
   const d = parseDevice(dev);
   if (d.type === x.device.type && d.index === x.device.index) return x;
-  checkUsable(d);
-  const data = x._host(`moving a tensor to ${d.name}`);
-  const out = d.type === "cpu" ? Tensor._fromArray(data.slice(), [...x.shape], x.dtype, d) : upload(data.slice(), [...x.shape], x.dtype, d);
+  const out = transferTo(x, checkUsable(d));
   if (x.requiresGrad && isGradEnabled()) {
     out.gradFn = new GradNode(transferGrad, [x], [out], {});
     out.requiresGrad = true;

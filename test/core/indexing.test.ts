@@ -170,7 +170,7 @@ test("out-of-range indices and bad index input are clear errors", () => {
     [() => x.unflatten(1, [3, -1]), /Provided sizes \[3, -1\] don't multiply up to the size of dim 1 \(4\)/],
     [() => flow.zeros(2, 3, 4).t(), "t() expects a tensor with <= 2 dimensions, but self is 3D"],
     [() => x.roll(1, [0, 1]), "shifts and dimensions must align. shifts: 1, dims:2"],
-    [() => x.to("webgpu"), /device 'webgpu' cannot be used/],
+    ...(flow.cuda.isAvailable() ? [] : [[() => x.to("cuda"), /device 'cuda' cannot be used/] as [() => unknown, RegExp]]),
     [() => x.to("float8" as never), /unknown device 'float8'/],
   ];
   for (const [f, msg] of cases) assert.throws(f, typeof msg === "string" ? { message: msg } : msg);
@@ -194,6 +194,20 @@ test("to(), clone(), cpu(): dtype and device conversion", () => {
   assert.deepEqual(flat(w.grad!), [3, 3]);
   const t = flow.tensor(x, { dtype: "float64" });
   assert.deepEqual([t.dtype, ...flat(t)], ["float64", 1.5, -2.5]);
+});
+
+test("to(device) on webgpu: gradients come back to the source device, in-place writes and indices work there", { skip: flow.webgpu.isAvailable() ? false : "webgpu unavailable" }, () => {
+  const w = flow.tensor([1, 2, 3, 4], { requiresGrad: true });
+  const g = w.to("webgpu");
+  assert.equal(g.device.name, "webgpu");
+  const y = g.index([[3, 0]]).mul(2).sum();
+  y.backward();
+  assert.equal(w.grad!.device.name, "cpu");
+  assert.deepEqual(flat(w.grad!), [2, 0, 0, 2]);
+  const v = flow.zeros([2, 3], { device: "webgpu" });
+  v.setIndex([1], 5).add_(1);
+  assert.equal(v.device.name, "webgpu");
+  assert.deepEqual(flat(v.mul(2).cpu()), [2, 2, 2, 12, 12, 12]);
 });
 
 test("arange, linspace and eye match PyTorch", () => {

@@ -1,6 +1,7 @@
 import type { OpRow } from "./row";
 
-const I = (f: any, v: unknown) => f.tensor(v, { dtype: "int64" });
+// Index tensors live on the indexed tensor's device (the webgpu suite runs these rows there too).
+const I = (f: any, v: unknown, like: any) => f.tensor(v, { dtype: "int64", device: like.device });
 const setitem = (index: string, value = "b") => `(lambda t: (t.__setitem__(${index}, ${value}), t)[1])(a.clone())`;
 const L = { dtype: ["float32", "int64"], grad: [true, false] };
 
@@ -8,12 +9,12 @@ export const rows: OpRow[] = [
   { name: "gather dim 1", shapes: [[[3, 4], [3, 2]], [[3, 4], [3, 0]]], ...L, range: [[-2, 2], [0, 4]], flow: (f, a, b) => a.gather(1, b), torch: "torch.gather(a, 1, b)" },
   { name: "gather dim 0 smaller index", shapes: [[[4, 5], [2, 3]]], ...L, range: [[-2, 2], [0, 4]], flow: (f, a, b) => f.gather(a, 0, b), torch: "torch.gather(a, 0, b)" },
   { name: "gather 3-D negative dim", shapes: [[[2, 3, 4], [2, 3, 6]]], ...L, range: [[-2, 2], [0, 4]], flow: (f, a, b) => a.gather(-1, b), torch: "a.gather(-1, b)" },
-  { name: "scatter", shapes: [[[3, 4], [3, 2]]], grad: true, flow: (f, a, b) => a.scatter(1, I(f, [[0, 2], [1, 3], [3, 0]]), b), torch: "a.scatter(1, torch.tensor([[0, 2], [1, 3], [3, 0]]), b)" },
+  { name: "scatter", shapes: [[[3, 4], [3, 2]]], grad: true, flow: (f, a, b) => a.scatter(1, I(f, [[0, 2], [1, 3], [3, 0]], a), b), torch: "a.scatter(1, torch.tensor([[0, 2], [1, 3], [3, 0]]), b)" },
   // PyTorch 1.13 fails the backward of scatter with a src larger than the index (ScatterBackward0 returns a gradient of index shape), so src gets no gradient check here.
-  { name: "scatter src larger than index", shapes: [[[3, 4], [4, 5]]], grad: [true, false], flow: (f, a, b) => a.scatter(0, I(f, [[2, 0, 1]]), b), torch: "a.scatter(0, torch.tensor([[2, 0, 1]]), b)" },
-  { name: "scatter value", shapes: [[[3, 4]]], grad: true, flow: (f, a) => a.scatter(1, I(f, [[1], [0], [3]]), 1.5), torch: "a.scatter(1, torch.tensor([[1], [0], [3]]), 1.5)" },
+  { name: "scatter src larger than index", shapes: [[[3, 4], [4, 5]]], grad: [true, false], flow: (f, a, b) => a.scatter(0, I(f, [[2, 0, 1]], a), b), torch: "a.scatter(0, torch.tensor([[2, 0, 1]]), b)" },
+  { name: "scatter value", shapes: [[[3, 4]]], grad: true, flow: (f, a) => a.scatter(1, I(f, [[1], [0], [3]], a), 1.5), torch: "a.scatter(1, torch.tensor([[1], [0], [3]]), 1.5)" },
   // PyTorch 1.13 has no derivative for scatter(reduce=...); the same primitive's gradient is checked by scatterAdd.
-  { name: "scatter reduce add", shapes: [[[3, 4], [3, 2]]], flow: (f, a, b) => a.scatter(1, I(f, [[0, 0], [1, 3], [3, 3]]), b, { reduce: "add" }), torch: "a.scatter(1, torch.tensor([[0, 0], [1, 3], [3, 3]]), b, reduce='add')" },
+  { name: "scatter reduce add", shapes: [[[3, 4], [3, 2]]], flow: (f, a, b) => a.scatter(1, I(f, [[0, 0], [1, 3], [3, 3]], a), b, { reduce: "add" }), torch: "a.scatter(1, torch.tensor([[0, 0], [1, 3], [3, 3]]), b, reduce='add')" },
   { name: "scatterAdd duplicates", shapes: [[[3, 4], [3, 6], [3, 6]]], dtype: ["float32", "float32", "int64"], grad: [true, true, false], range: [[-2, 2], [-2, 2], [0, 4]], flow: (f, a, b, c) => a.scatterAdd(1, c, b), torch: "a.scatter_add(1, c, b)" },
   { name: "indexSelect", shapes: [[[3, 4], [5]], [[3, 4], [0]]], ...L, range: [[-2, 2], [0, 3]], flow: (f, a, b) => a.indexSelect(0, b), torch: "a.index_select(0, b)" },
   { name: "indexSelect dim 1", shapes: [[[2, 4, 3], [6]]], ...L, range: [[-2, 2], [0, 4]], flow: (f, a, b) => f.indexSelect(a, 1, b), torch: "torch.index_select(a, 1, b)" },

@@ -33,7 +33,7 @@ export const rows: OpRow[] = [
   { name: "contiguous", shapes: [[[2, 3]]], flow: (f, a) => a.t().contiguous(), torch: "a.t().contiguous()", grad: true },
   { name: "clone", shapes: [[[2, 3]], [[]]], flow: (f, a) => a.clone().mul(2), torch: "a.clone() * 2", grad: true },
   { name: "to float64", shapes: [[[2, 3]]], flow: (f, a) => a.to("float64"), torch: "a.to(torch.float64)", grad: true },
-  { name: "to options", shapes: [[[2, 3]]], flow: (f, a) => a.to({ device: "cpu", dtype: "float16" }), torch: "a.to('cpu', torch.float16)", grad: true, rtol: 1e-3, atol: 1e-3 },
+  { name: "to options", shapes: [[[2, 3]]], flow: (f, a) => a.to({ device: a.device, dtype: "float16" }), torch: "a.to('cpu', torch.float16)", grad: true, rtol: 1e-3, atol: 1e-3 },
   // Large enough to run through ONNX Runtime sessions instead of the host kernels.
   { name: "big slice (session path)", shapes: [[[400, 400]]], flow: (f, a) => a.index(["10:390", "::-1"]), torch: "a[10:390].flip(1)", grad: true },
   { name: "big cat (session path)", shapes: [[[300, 300], [100, 300]]], flow: (f, a, b) => f.cat([a, b]), torch: "torch.cat([a, b])", grad: true },
