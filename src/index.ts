@@ -21,3 +21,4 @@ export * from "./ops/elementwise";
 export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
+export * as nn from "./nn/index";

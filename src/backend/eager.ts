@@ -82,6 +82,7 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
     intraOpNumThreads: 0,
+    ...op.sessionOptions,
   }, `the eager '${op.name}' op`);
   s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
   eagerStats.sessionsCreated++;
