@@ -14,3 +14,4 @@ export { embedding, oneHot } from "./embedding";
 export { interpolate } from "./resize";
 export { crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from "./loss";
 export type { Reduction } from "./loss";
+export { dropout, dropout2d } from "./dropout";
