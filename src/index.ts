@@ -39,3 +39,4 @@ export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
 export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
 export { memory } from "./tensor/memory";
 export type { MemoryInfo } from "./tensor/memory";
+export * as nn from "./nn/index";

@@ -89,6 +89,7 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const session = createSession(bytes, {
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
+    ...op.sessionOptions,
     // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
     ...(dev.type === "cpu" ? {} : { preferredOutputLocation: Object.fromEntries(outMeta.map((_m, i) => [`out${i}`, canReside(outMeta[i].dtype) ? "gpu-buffer" : "cpu"])) }),
   }, `the eager '${op.name}' op`);
