@@ -21,3 +21,7 @@ export * from "./ops/elementwise";
 export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
+export { Generator, defaultGenerator, manualSeed, seed, initialSeed, getRngState, setRngState, rand, randn, randint, randperm, normal, randLike, randnLike, randintLike, bernoulli } from "./tensor/random";
+export type { RandomOptions } from "./tensor/random";
+export * as nn from "./nn";
+export * as optim from "./optim";
