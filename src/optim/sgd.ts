@@ -17,7 +17,8 @@ export type SGDOptions = { lr: number; momentum: number; dampening: number; weig
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, lr?: number | Partial<SGDOptions>, momentum?: number, dampening?: number, weightDecay?: number, nesterov?: boolean, opts?: { maximize?: boolean });
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, ...rest: unknown[]) {
-    const o = parseArgs<SGDOptions>("SGD", rest, ["lr", "momentum", "dampening", "weightDecay", "nesterov", "maximize"], { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false });
+    // lr has no default: a group without one is refused, as with PyTorch's `required`.
+    const o = parseArgs<SGDOptions>("SGD", rest, ["lr", "momentum", "dampening", "weightDecay", "nesterov", "maximize"], { lr: undefined, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false });
     if (o.lr !== undefined) checkOption(o.lr >= 0, `Invalid learning rate: ${o.lr}`);
     checkOption(o.momentum >= 0, `Invalid momentum value: ${o.momentum}`);
     checkOption(o.weightDecay >= 0, `Invalid weight_decay value: ${o.weightDecay}`);
