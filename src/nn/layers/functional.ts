@@ -14,7 +14,6 @@ type ConvPadding = IntOrList | "same" | "valid";
 
 /** The subset of flow.nn.functional used by flow.nn layers. */
 export interface FunctionalApi {
-  linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
   conv1d(input: Tensor, weight: Tensor, bias: Tensor | null, opts: { stride?: IntOrList; padding?: ConvPadding; dilation?: IntOrList; groups?: number }): Tensor;
   conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts: { stride?: IntOrList; padding?: ConvPadding; dilation?: IntOrList; groups?: number }): Tensor;
   convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts: { stride?: IntOrList; padding?: IntOrList; outputPadding?: IntOrList; groups?: number; dilation?: IntOrList }): Tensor;
@@ -23,7 +22,7 @@ export interface FunctionalApi {
   layerNorm(input: Tensor, normalizedShape: number[], opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   groupNorm(input: Tensor, numGroups: number, opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   dropout(input: Tensor, opts: { p?: number; training?: boolean }): Tensor;
-  embedding(input: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean }): Tensor;
+  embedding(input: Tensor, weight: Tensor, opts: { paddingIdx?: number | null }): Tensor;
   relu(input: Tensor): Tensor;
   gelu(input: Tensor, opts: { approximate?: "none" | "tanh" }): Tensor;
   silu(input: Tensor): Tensor;
