@@ -40,3 +40,7 @@ export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
 export { memory } from "./tensor/memory";
 export type { MemoryInfo } from "./tensor/memory";
 export * as nn from "./nn/index";
+export { Generator, defaultGenerator, manualSeed, seed, initialSeed, getRngState, setRngState, rand, randn, randint, randperm, normal, randLike, randnLike, randintLike, bernoulli } from "./tensor/random";
+export type { RandomOptions } from "./tensor/random";
+export * as nn from "./nn";
+export * as optim from "./optim";
