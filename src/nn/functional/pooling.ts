@@ -57,6 +57,8 @@ defineOp<PoolAttrs>({
     return [{ shape, dtype: ins[0].dtype }, { shape, dtype: "int64" }];
   },
   // Indices are flat over the whole input (N*C*H*W), as ONNX defines them; F.maxPool2d converts to per-plane.
+  // ORT's WebGPU MaxPool has no Indices output ("not supported yet", ORT 1.30): eager falls back to the CPU provider.
+  cpuFallback: ["webgpu"],
   lower: (b, [x], a) => b.node("MaxPool", [x], { ...poolOnnxAttrs(a), dilations: ints(a.dilation) }, 2),
   vjp: ({ grads: [g], inputs: [x], outputs: [, idx] }) => {
     const n = x.numel();
