@@ -23,4 +23,6 @@ export { sum, mean, prod, amax, amin, max, min, argmax, argmin, var_, var_ as va
 export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
 export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
 export { memory } from "./tensor/memory";
+export { setPrintOptions } from "./tensor/print";
+export type { PrintOptions } from "./tensor/print";
 export type { MemoryInfo } from "./tensor/memory";
