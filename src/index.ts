@@ -7,6 +7,7 @@ import "./ops/elementwise";
 import "./ops/shape";
 import "./ops/reduce";
 import "./ops/linalg";
+import "./tensor/display";
 import * as autograd from "./autograd/index";
 
 export const version = "0.1.0";
@@ -22,7 +23,7 @@ export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum, mean, prod, amax, amin, max, min, argmax, argmin, var_, var_ as var, std, norm, logsumexp, cumsum, topk, sort } from "./ops/reduce";
 export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
 export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
-export { memory } from "./tensor/memory";
+export { memory, setMemoryTracking } from "./tensor/memory";
 export { setPrintOptions } from "./tensor/print";
 export type { PrintOptions } from "./tensor/print";
 export type { MemoryInfo } from "./tensor/memory";

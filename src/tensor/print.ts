@@ -164,3 +164,18 @@ export function tensorBody(t: Tensor, indent: number): string {
   };
   return render(0, 0, indent);
 }
+
+/** Formats element `i` (flat index) of `t` with the formatter its repr would use (for display tables). */
+export function valueFormatter(t: Tensor): (i: number) => string {
+  const data = t.toTypedArray();
+  const value = (i: number): number | string => {
+    if (t.dtype === "bool") return data[i] ? "True" : "False";
+    if (t.dtype === "int64") return (data as BigInt64Array)[i].toString();
+    return isFloating(t.dtype) ? readNumber(t.dtype, data, i) : String(data[i]);
+  };
+  // The formatter is chosen from the values a summarised repr shows, as in tensorBody.
+  const n = Math.min(t.numel(), 2000), step = Math.max(1, Math.floor(t.numel() / n));
+  const sample = Array.from({ length: Math.ceil(t.numel() / step) }, (_, k) => value(k * step));
+  const f = isFloating(t.dtype) ? floatFormatter(sample as number[]) : textFormatter(sample as string[]);
+  return (i) => f.format(value(i));
+}
