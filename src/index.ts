@@ -11,6 +11,7 @@ import "./ops/slicing";
 import "./ops/indexing";
 import "./ops/inplace";
 import "./ops/transfer";
+import "./tensor/display";
 import * as autograd from "./autograd/index";
 
 export const version = "0.1.0";
@@ -35,7 +36,9 @@ export * as profiler from "./profiler";
 export { sum, mean, prod, amax, amin, max, min, argmax, argmin, var_, var_ as var, std, norm, logsumexp, cumsum, topk, sort } from "./ops/reduce";
 export type { ValuesIndices, ReduceOptions } from "./ops/reduce";
 export { matmul, mm, bmm, dot, outer, linear, einsum } from "./ops/linalg";
-export { memory } from "./tensor/memory";
+export { memory, setMemoryTracking } from "./tensor/memory";
+export { setPrintOptions } from "./tensor/print";
+export type { PrintOptions } from "./tensor/print";
 export type { MemoryInfo } from "./tensor/memory";
 export * as nn from "./nn/index";
 export { Generator, defaultGenerator, manualSeed, seed, initialSeed, getRngState, setRngState, rand, randn, randint, randperm, normal, randLike, randnLike, randintLike, bernoulli } from "./tensor/random";

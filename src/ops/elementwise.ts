@@ -241,7 +241,7 @@ function erfcLarge(x: number): number {
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
 }
 /** The error function in double precision (Taylor series below 2.5, continued fraction above). */
-export function erfHost(x: number): number {
+function erfHost(x: number): number {
   const ax = Math.abs(x);
   if (Number.isNaN(x)) return NaN;
   if (ax >= 2.5) return x > 0 ? 1 - erfcLarge(ax) : erfcLarge(ax) - 1;
@@ -256,7 +256,7 @@ export function erfHost(x: number): number {
   return sum * TWO_OVER_SQRT_PI;
 }
 /** 1 - erf(x), accurate in the tail (where 1 - erf would cancel). */
-export function erfcHost(x: number): number { return x >= 2.5 ? erfcLarge(x) : 1 - erfHost(x); }
+function erfcHost(x: number): number { return x >= 2.5 ? erfcLarge(x) : 1 - erfHost(x); }
 
 /** Round half to even, as torch.round and ONNX Round do. */
 const roundHalfEven = (x: number) => { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };

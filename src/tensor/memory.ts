@@ -5,14 +5,21 @@
  *
  * Why a size floor: V8 keeps every registration cell until its cleanup task runs, and cleanup tasks only run
  * when the event loop turns — never inside one synchronous training loop. Registering every 16-float tensor
- * made an eager add 4x slower and grew the heap by ~110 bytes per op until the loop ended. Large buffers are
+ * made an eager add of 16 floats 4x slower and grew the heap by ~110 bytes per op until the loop ended. Large buffers are
  * still freed during the loop (only the bookkeeping waits), so tracking them costs little; small tensors show
  * up in `heapUsed`/`arrayBuffers` instead.
  */
 import type { Tensor } from "./tensor";
 
-/** Buffers at least this large are tracked one by one. */
-export const TRACK_MIN_BYTES = 16384;
+/** Buffers at least this large are tracked one by one (by default). */
+export const TRACK_MIN_BYTES = 65536;
+let minBytes = TRACK_MIN_BYTES;
+
+/**
+ * Sets the size floor of per-tensor tracking: `0` tracks every tensor (exact counts, slower ops, and memory
+ * that grows inside one synchronous loop until it ends), `null` turns tracking off.
+ */
+export function setMemoryTracking(floorBytes: number | null): void { minBytes = floorBytes ?? Infinity; }
 
 const live = { tensors: 0, buffers: 0, bytes: 0 };
 const tensorRegistry = new FinalizationRegistry<null>(() => { live.tensors--; });
@@ -22,7 +29,7 @@ const counted = new WeakSet<ArrayBufferLike>();
 /** @internal Called by the Tensor constructor; a property read and a compare for small tensors. */
 export function trackTensor(t: Tensor): void {
   const data = t._storage?.data;
-  if (!data || data.byteLength < TRACK_MIN_BYTES) return;
+  if (!data || data.byteLength < minBytes) return;
   live.tensors++;
   tensorRegistry.register(t, null);
   const buf = data.buffer;
@@ -61,5 +68,5 @@ export function memory(opts: { gc?: boolean } = {}): MemoryInfo {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (opts.gc && gc) gc();
   const m = process.memoryUsage();
-  return { ...live, trackMinBytes: TRACK_MIN_BYTES, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
+  return { ...live, trackMinBytes: minBytes, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
 }
