@@ -9,8 +9,8 @@
  * ("index 5 is out of bounds for dimension 0 with size 3"); tensors being traced by nn.Graph are not checked.
  */
 import { Tensor, normalizeDim, numelOf } from "../tensor/tensor";
-import { DType, TypedArray, allocArray, readNumber } from "../tensor/dtype";
-import { full, tensor } from "../tensor/creation";
+import { DType, TypedArray } from "../tensor/dtype";
+import { full } from "../tensor/creation";
 import { defineOp, Meta } from "./registry";
 import { bind1 } from "./dispatch";
 import { addTensorMethods } from "./methods";
@@ -20,6 +20,7 @@ import { reshape, expand } from "./shape";
 import { broadcastShapes } from "./broadcast";
 import { cast, where, scalarTensor, TensorOrScalar } from "./elementwise";
 
+const newLike = (x: TypedArray, n: number): TypedArray => new (x.constructor as new (n: number) => TypedArray)(n);
 const zerosOf = (shape: readonly number[], like: Tensor) => full([...shape], 0, { dtype: like.dtype, device: like.device });
 
 /**
@@ -67,6 +68,16 @@ defineOp<{ dim: number }>({
   },
   lower: (b, [x, idx], { dim }) => [b.op("GatherElements", [x, idx], { axis: int(dim) })],
   vjp: ({ grads: [g], inputs: [x, idx], attrs: { dim } }) => [bind1("scatter", [zerosOf(x.shape, g!), idx, g!], { dim, reduction: "add" }), null],
+  // Same shape off `dim` (the public function crops): element i moves along `dim` only.
+  host: ([x, idx], { dim }, [xm], [o]) => {
+    const out = newLike(x, idx.length), I = idx as BigInt64Array;
+    const inner = numelOf(xm.shape.slice(dim + 1)), xs = xm.shape[dim], is = o.shape[dim];
+    for (let i = 0; i < I.length; i++) {
+      const after = i % inner, before = Math.floor(i / (inner * is));
+      out[i] = x[(before * xs + Number(I[i])) * inner + after];
+    }
+    return [out];
+  },
 });
 
 type Reduction = "none" | "add" | "mul";
@@ -137,6 +148,17 @@ defineOp<{ dim: number }>({
     return [{ shape: x.shape.map((s, d) => (d === dim ? idx.shape[0] : s)), dtype: x.dtype }];
   },
   lower: (b, [x, idx], { dim }) => [b.op("Gather", [x, idx], { axis: int(dim) })],
+  host: ([x, idx], { dim }, [xm], [o]) => {
+    const out = newLike(x, numelOf(o.shape)), I = idx as BigInt64Array;
+    const inner = numelOf(xm.shape.slice(dim + 1)), outer = numelOf(xm.shape.slice(0, dim)), xs = xm.shape[dim];
+    for (let b = 0, k = 0; b < outer; b++) {
+      for (let j = 0; j < I.length; j++, k += inner) {
+        const from = (b * xs + Number(I[j])) * inner;
+        (out as Float32Array).set((x as Float32Array).subarray(from, from + inner), k);
+      }
+    }
+    return [out];
+  },
   vjp: ({ grads: [g], inputs: [x, idx], attrs: { dim } }) => [indexAdd(zerosOf(x.shape, g!), dim, idx, g!), null],
 });
 
@@ -180,6 +202,17 @@ defineOp<{}>({
     return [{ shape: [...idx.shape.slice(0, -1), ...x.shape.slice(k)], dtype: x.dtype }];
   },
   lower: (b, [x, idx]) => [b.op("GatherND", [x, idx])],
+  host: ([x, idx], _a, [xm, im], [o]) => {
+    const k = im.shape[im.shape.length - 1], inner = numelOf(xm.shape.slice(k)), I = idx as BigInt64Array;
+    const strides = xm.shape.slice(0, k).map((_, d) => numelOf(xm.shape.slice(d + 1)));
+    const out = newLike(x, numelOf(o.shape)), n = I.length / Math.max(k, 1);
+    for (let i = 0; i < n; i++) {
+      let from = 0;
+      for (let d = 0; d < k; d++) from += Number(I[i * k + d]) * strides[d];
+      (out as Float32Array).set((x as Float32Array).subarray(from, from + inner), i * inner);
+    }
+    return [out];
+  },
   vjp: ({ grads: [g], inputs: [x, idx] }) => [scatterND(zerosOf(x.shape, g!), idx, g!, "add"), null],
 });
 

@@ -253,6 +253,10 @@ test("host kernels agree with their ONNX lowerings", () => {
     ["scatterND", [x, L([[[0, 1], [2, 3]]]), flow.ones(1, 2, 5)], { reduction: "none" }],
     ["scatterND", [x, L([[[0, 1], [0, 1]]]), flow.ones(1, 2, 5)], { reduction: "add" }],
     ["scatterND", [xi, L([[1], [1]]), xi.index([[0, 2]])], { reduction: "none" }],
+    ["gatherND", [x, L([[[2, 1], [0, 3]], [[1, 1], [2, 0]]])], {}], ["gatherND", [xi, L([[2], [0], [2]])], {}],
+    ["gather", [x, L([[[0, 4, 1, 1, 0]], [[3, 3, 3, 0, 1]], [[2, 0, 0, 0, 4]]]).expand(3, 4, 5)], { dim: 2 }],
+    ["gather", [xi, L([[[0]], [[1]], [[2]]]).expand(3, 4, 5)], { dim: 1 }],
+    ["indexSelect", [x, L([3, 0, 3])], { dim: 1 }], ["indexSelect", [xi, L([2, 2])], { dim: 0 }],
   ];
   for (const [name, inputs, attrs] of cases) {
     const op = getOp(name);
