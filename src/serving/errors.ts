@@ -20,6 +20,7 @@ export const ERRORS = {
   SERVER_STOPPING: [503, "Server is shutting down; request refused"],
   // --- bad requests (400) ---
   INVALID_NAME: [400, "invalid model name '{model}': {why}"],
+  PATH_REFUSED: [400, "path '{path}' is refused: {why}"],
   INVALID_VERSION: [400, "invalid model version '{version}' for '{model}': versions are positive integers"],
   MALFORMED_JSON: [400, "failed to parse the request JSON buffer: {detail}"],
   BAD_REQUEST_FIELD: [400, "{prefix}{detail}"],
@@ -56,6 +57,7 @@ export const ERROR_DOCS: Record<ErrorCode, string> = {
   MODEL_NOT_READY: "The model is in the repository but unloaded or failed to load; the reason says why.",
   SERVER_STOPPING: "stop() was called; in-flight requests finish, new ones are refused.",
   INVALID_NAME: "A model name from a URL or the repository extension could reach outside the repository.",
+  PATH_REFUSED: "A path inside the repository (model directory, version, model or label file) resolves outside it.",
   INVALID_VERSION: "A version from a URL is not a positive integer.",
   MALFORMED_JSON: "The JSON header of an infer or repository request does not parse.",
   BAD_REQUEST_FIELD: "A field of the infer request has the wrong JSON type.",

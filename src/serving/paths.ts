@@ -33,9 +33,9 @@ function inside(root: string, child: string): boolean {
 export function resolveInside(root: string, ...parts: string[]): string | undefined {
   const realRoot = fs.realpathSync(root);
   const joined = path.join(realRoot, ...parts);
-  if (!inside(realRoot, joined)) throw servingError("INVALID_NAME", { model: parts.join("/"), why: "it leads outside the model repository" });
+  if (!inside(realRoot, joined)) throw servingError("PATH_REFUSED", { path: parts.join("/"), why: "it leads outside the model repository" });
   let real: string;
   try { real = fs.realpathSync(joined); } catch { return undefined; }
-  if (!inside(realRoot, real)) throw servingError("INVALID_NAME", { model: parts.join("/"), why: "a symlink on its path leads outside the model repository" });
+  if (!inside(realRoot, real)) throw servingError("PATH_REFUSED", { path: parts.join("/"), why: "a symlink on its path leads outside the model repository" });
   return real;
 }

@@ -75,6 +75,9 @@ export class ModelRepository {
   load(name: string): Promise<void> {
     checkModelName(name);
     return this.serialise(name, async () => {
+      if (!this.entries.has(name) && !this.scan().includes(name)) {
+        throw servingError("LOAD_FAILED", { model: name, reason: `no model directory '${name}' in the repository; add ${name}/config.pbtxt and ${name}/1/model.onnx` });
+      }
       const entry = this.entry(name);
       const old = entry.state === "READY" ? entry.versions : undefined;
       if (!old) entry.state = "LOADING";
