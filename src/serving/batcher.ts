@@ -60,6 +60,10 @@ export class Batcher {
   }
 
   private schedule(): void {
+    if (this.pool.size() === 0) {
+      for (const j of this.queue.splice(0)) j.reject(servingError("INFERENCE_FAILED", { prefix: requestPrefix(j.req.id), model: this.config.name, detail: "no model instance is running; reload the model" }));
+      return;
+    }
     while (this.queue.length > 0 && this.pool.idleCount() > 0) {
       const jobs = this.pick();
       if (!jobs) return;

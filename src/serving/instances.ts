@@ -49,7 +49,13 @@ export class InstancePool {
         else this.settle(inst, m);
       });
       worker.on("error", (err) => { reject(err); this.fail(inst, err); });
-      worker.on("exit", (code) => { reject(new Error(`instance exited with code ${code}`)); this.fail(inst, new Error(`model instance exited with code ${code}`)); });
+      worker.on("exit", (code) => {
+        reject(new Error(`instance exited with code ${code}`));
+        // A dead instance leaves the pool; the batcher fails requests once none is left.
+        this.instances.splice(this.instances.indexOf(inst), 1);
+        this.fail(inst, new Error(`model instance exited with code ${code}`));
+        this.onIdle();
+      });
     });
   }
 
