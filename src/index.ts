@@ -21,3 +21,7 @@ export * from "./ops/elementwise";
 export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
+// Saving and loading (issue 5): formats dispatch on the path; see io/index.ts registerFormat.
+export { save, load } from "./io/index";
+export * as io from "./io/index";
+export * as onnx from "./io/onnx_import";

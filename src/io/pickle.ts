@@ -70,7 +70,7 @@ export function unpickle(b: Uint8Array, opts: UnpickleOptions, pos = 0): { value
   };
   const top = () => stack[stack.length - 1];
   const lookup = (module: string, name: string): PyGlobal => {
-    const key = `${module}.${name}`;
+    const key = `${PY2_MODULES[module] ?? module}.${name}`;
     const g = Object.prototype.hasOwnProperty.call(opts.globals, key) ? opts.globals[key] : undefined;
     if (!g) throw new UnpicklingRefused(key, opts.what, opts.refusalHint ?? "");
     return g;
@@ -182,6 +182,9 @@ export function unpickle(b: Uint8Array, opts: UnpickleOptions, pos = 0): { value
     }
   }
 }
+
+// Protocol < 3 pickles name Python 2 modules; Python's Unpickler maps them (fix_imports), and so do we.
+const PY2_MODULES: Record<string, string> = { __builtin__: "builtins", copy_reg: "copyreg" };
 
 function isGlobal(g: unknown): g is PyGlobal {
   return g !== null && typeof g === "object" && typeof (g as PyGlobal).call === "function" && !(g instanceof PyDict) && !Array.isArray(g);

@@ -29,7 +29,7 @@ export function bufferSource(b: Uint8Array): ByteSource {
 
 /** A ByteSource over a file; each read allocates a fresh (hence 8-byte-aligned) buffer. */
 export function fileSource(path: string): ByteSource {
-  const fd = fs.openSync(path, "r");
+  let fd = fs.openSync(path, "r");
   const size = fs.fstatSync(fd).size;
   return {
     size,
@@ -44,7 +44,7 @@ export function fileSource(path: string): ByteSource {
       }
       return out;
     },
-    close: () => fs.closeSync(fd),
+    close: () => { if (fd >= 0) fs.closeSync(fd); fd = -1; },
   };
 }
 
