@@ -159,7 +159,8 @@ export function load(path: string | Uint8Array, opts: OnnxLoadOptions = {}): Onn
 
 function readModel(path: string): Uint8Array {
   try {
-    return fs.readFileSync(path);
+    const b = fs.readFileSync(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // not a Buffer: its slice() would not copy
   } catch (e) {
     throw new Error(`flow.onnx.load: cannot read ${path}: ${(e as Error).message}`);
   }

@@ -64,13 +64,16 @@ export function parseSafetensors(bytes: Uint8Array, what = "safetensors"): Safet
 
 /** Reads a .safetensors file (one read of the whole file; tensors view that buffer when aligned). */
 export function readSafetensors(path: string): SafetensorsFile {
-  return parseSafetensors(fs.readFileSync(path), path);
+  const b = fs.readFileSync(path);
+  // A plain Uint8Array view: Buffer.slice() shares memory, and viewBytes relies on slice() copying.
+  return parseSafetensors(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), path);
 }
 
 /** Serialises tensors (and string metadata) to safetensors bytes. */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   // Widest element first keeps every tensor aligned without holes between them.
   const names = Object.keys(tensors);
+  for (const k of names) if (!(tensors[k] instanceof Tensor)) throw new TypeError(`flow.save(.safetensors): '${k}' is not a Tensor; safetensors holds only tensors (put other values in metadata)`);
   const order = names.map((k, i) => ({ k, i })).sort((a, b) => itemSize(tensors[b.k].dtype) - itemSize(tensors[a.k].dtype) || a.i - b.i);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) {
@@ -81,7 +84,6 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   let off = 0;
   for (const { k } of order) {
     const t = tensors[k];
-    if (!(t instanceof Tensor)) throw new TypeError(`flow.save(.safetensors): '${k}' is not a Tensor; safetensors holds only tensors (put other values in metadata)`);
     const nb = t.numel() * itemSize(t.dtype);
     offsets.set(k, [off, off + nb]); off += nb;
   }

@@ -17,6 +17,7 @@ export interface ByteSource {
 
 /** A ByteSource over bytes already in memory (views, no copies). */
 export function bufferSource(b: Uint8Array): ByteSource {
+  b = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // not a Buffer: Buffer#slice shares memory
   return {
     size: b.byteLength,
     read: (pos, len) => {
