@@ -25,3 +25,5 @@ export { matmul } from "./ops/linalg";
 export { save, load } from "./io/index";
 export * as io from "./io/index";
 export * as onnx from "./io/onnx_import";
+export * as vision from "./vision/index";
+export * as utils from "./utils/index";
