@@ -2,12 +2,12 @@
  * `flow.utils.data`: datasets, samplers and the DataLoader (as torch.utils.data).
  * @example
  * const { DataLoader } = flow.utils.data;
- * const loader = new DataLoader(flow.vision.datasets.ImageFolder("train/", {transform}), {batchSize: 64, shuffle: true, numWorkers: 2, seed: 0});
+ * const loader = new DataLoader(new flow.vision.datasets.ImageFolder("train/", {transform}), {batchSize: 64, shuffle: true, numWorkers: 2, seed: 0});
  * for await (const [x, y] of loader) { ... }
  */
 export { Dataset, IterableDataset, TensorDataset, Subset, buildFromRecipe } from "./dataset";
 export type { WorkerRecipe, WorkerInfo } from "./dataset";
-export { DataLoader } from "./loader";
+export { DataLoader, activeWorkerCount } from "./loader";
 export type { DataLoaderOptions, LoaderStats } from "./loader";
 export { SequentialSampler, RandomSampler, ListSampler, batchIndices } from "./sampler";
 export type { Sampler } from "./sampler";

@@ -48,6 +48,9 @@ export interface DataLoaderOptions {
 export interface LoaderStats { skipped: number; errors: Skipped[] }
 
 const WORKER = path.join(__dirname, "worker.js");
+let liveWorkers = 0;
+/** Worker threads started by DataLoaders and not yet terminated (for diagnostics and leak tests). */
+export function activeWorkerCount(): number { return liveWorkers; }
 
 /** Iterates a dataset in batches. */
 export class DataLoader<B = any> implements AsyncIterable<B> {
@@ -182,6 +185,9 @@ class WorkerPool {
   constructor(n: number, start: (id: number) => WorkerStart, private readonly timeout: number) {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER, { workerData: start(i) });
+      liveWorkers++;
+      let exited = false;
+      w.once("exit", () => { if (!exited) { exited = true; liveWorkers--; } });
       w.on("message", (m: BatchMessage | ErrorMessage) => this.onMessage(m));
       w.on("error", (e) => this.fail(new Error(`DataLoader worker ${i} failed: ${e.message}`)));
       w.on("exit", (code) => { if (!this.closing) this.fail(new Error(`DataLoader worker ${i} exited unexpectedly (exit code ${code})`)); });

@@ -198,21 +198,24 @@ export function adjustHue(img: RawImage, hue: number): RawImage {
   }
   return new RawImage(out, img.width, img.height, img.source);
 }
-// Pillow's rgb2hsv_row / hsv2rgb (Convert.c).
+// Pillow's rgb2hsv_row / hsv2rgb (Convert.c): `float` variables (Math.fround at each store), double arithmetic.
 function rgbToHsvPil(r: number, g: number, b: number): [number, number, number] {
+  const f = Math.fround;
   const maxc = Math.max(r, g, b), minc = Math.min(r, g, b);
   if (minc === maxc) return [0, 0, maxc];
-  const cr = maxc - minc, s = cr / maxc;
-  const rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
-  let h = r === maxc ? bc - gc : g === maxc ? 2 + rc - bc : 4 + gc - rc;
-  h = ((h / 6) % 1 + 1) % 1;
-  return [Math.trunc(h * 255), Math.trunc(s * 255), maxc];
+  const cr = f(maxc - minc), s = f(cr / maxc);
+  const rc = f((maxc - r) / cr), gc = f((maxc - g) / cr), bc = f((maxc - b) / cr);
+  let h = f(r === maxc ? bc - gc : g === maxc ? 2.0 + rc - bc : 4.0 + gc - rc);
+  h = f((h / 6.0 + 1.0) % 1.0);
+  const clip = (x: number) => (x < 0 ? 0 : x > 255 ? 255 : x);
+  return [clip(Math.trunc(h * 255.0)), clip(Math.trunc(s * 255.0)), maxc];
 }
 function hsvToRgbPil(h: number, s: number, v: number, out: Uint8Array, p: number): void {
   if (s === 0) { out[p] = out[p + 1] = out[p + 2] = v; return; }
-  const fs = s / 255, hf = (h * 6) / 255, i = Math.floor(hf), f = hf - i;
+  const F = Math.fround;
+  const i = Math.floor((h * 6.0) / 255.0), f = F((h * 6.0) / 255.0 - i), fs = F(s / 255.0);
   const q = (x: number) => { const y = Math.round(x); return y < 0 ? 0 : y > 255 ? 255 : y; };
-  const pp = q(v * (1 - fs)), qq = q(v * (1 - fs * f)), t = q(v * (1 - fs * (1 - f)));
+  const pp = q(v * (1.0 - fs)), qq = q(v * (1.0 - fs * f)), t = q(v * (1.0 - fs * (1.0 - f)));
   const rgb = [[v, t, pp], [qq, v, pp], [pp, v, t], [pp, qq, v], [t, pp, v], [v, pp, qq]][i % 6];
   out[p] = rgb[0]; out[p + 1] = rgb[1]; out[p + 2] = rgb[2];
 }
