@@ -35,9 +35,11 @@ photo(300, 200).convert("L").save(os.path.join(d, "grey.jpg"), quality=92)
 photo(240, 160).convert("CMYK").save(os.path.join(d, "cmyk.jpg"), quality=95)
 photo(120, 90).convert("RGBA").save(os.path.join(d, "rgba.png"))
 photo(64, 48).convert("P", palette=Image.ADAPTIVE).save(os.path.join(d, "pal.png"))
+photo(45, 31).save(os.path.join(d, "rgb.bmp")); photo(33, 20).convert("P", palette=Image.ADAPTIVE, colors=16).save(os.path.join(d, "pal16.bmp"))
+photo(45, 31).save(os.path.join(d, "rgb.ppm")); photo(29, 40).convert("L").save(os.path.join(d, "grey.pgm")); photo(50, 30).save(os.path.join(d, "rgb.tif"))
 b64 = lambda a: base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
 out = {}
-for name in ["land.jpg", "port.png", "grey.jpg", "cmyk.jpg", "rgba.png", "pal.png"]:
+for name in ["land.jpg", "port.png", "grey.jpg", "cmyk.jpg", "rgba.png", "pal.png", "rgb.bmp", "pal16.bmp", "rgb.ppm", "grey.pgm", "rgb.tif"]:
     img = Image.open(os.path.join(d, name)).convert("RGB")
     r = {"decoded": b64(np.array(img)), "size": img.size}
     ops = {
@@ -82,7 +84,7 @@ const OPS: Record<string, Op> = {
 const TOL: Record<string, number> = {};
 
 const measured: string[] = [];
-for (const name of ["land.jpg", "port.png", "grey.jpg", "rgba.png", "pal.png", "cmyk.jpg"]) {
+for (const name of ["land.jpg", "port.png", "grey.jpg", "rgba.png", "pal.png", "cmyk.jpg", "rgb.bmp", "pal16.bmp", "rgb.ppm", "grey.pgm", "rgb.tif"]) {
   test(`torchvision parity on ${name}`, async () => {
     const r = ref[name];
     const img = await T.decodeImage(fs.readFileSync(path.join(dir, name)), name);
