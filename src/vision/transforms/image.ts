@@ -43,15 +43,17 @@ export async function decodeImage(bytes: Uint8Array, source: string): Promise<Ra
   const cmyk = jpegComponents(bytes) === 4;
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    const s = cmyk ? sharp(bytes).pipelineColourspace("cmyk").toColourspace("cmyk") : sharp(bytes).removeAlpha().toColourspace("srgb");
-    out = await s.raw().toBuffer({ resolveWithObject: true });
+    // No colourspace operation for the common case (libvips emits 8-bit sRGB/grey as stored); channels fixed below.
+    const s = cmyk ? sharp(bytes).pipelineColourspace("cmyk").toColourspace("cmyk") : sharp(bytes);
+    out = await s.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`${source}: cannot decode image: ${(e as Error).message}`);
   }
   if (cmyk) return cmykToRgb(out.data, out.info.width, out.info.height, out.info.channels, source);
   const { data, info } = out;
-  if (info.channels !== 3) throw new Error(`${source}: decoded to ${info.channels} channels, expected RGB`);
-  return new RawImage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, source);
+  const px = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.channels === 3) return new RawImage(px, info.width, info.height, source);
+  return new RawImage(toRGB(px, info.width * info.height, info.channels, source), info.width, info.height, source);
 }
 
 /** The component count of a baseline/progressive JPEG's frame header (4 = CMYK/YCCK), or 0. */
@@ -139,4 +141,13 @@ export function decodePNM(b: Uint8Array, source: string): RawImage {
     for (let c = 0; c < 3; c++) out[i * 3 + c] = maxval === 255 ? b[p + i * ch + (ch === 3 ? c : 0)] : Math.round(b[p + i * ch + (ch === 3 ? c : 0)] * scale);
   }
   return new RawImage(out, w, h, source);
+}
+
+// grey → RGB (three equal channels), grey+alpha / RGBA → drop alpha, as PIL's convert("RGB").
+function toRGB(d: Uint8Array, n: number, ch: number, source: string): Uint8Array {
+  if (ch < 1 || ch > 4) throw new Error(`${source}: decoded to ${ch} channels, expected grey, grey+alpha, RGB or RGBA`);
+  const out = new Uint8Array(n * 3);
+  if (ch <= 2) for (let i = 0; i < n; i++) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = d[i * ch];
+  else for (let i = 0; i < n; i++) { out[i * 3] = d[i * 4]; out[i * 3 + 1] = d[i * 4 + 1]; out[i * 3 + 2] = d[i * 4 + 2]; }
+  return out;
 }

@@ -91,14 +91,16 @@ export function resizedCrop(img: RawImage, top: number, left: number, h: number,
     mid = crop(img, y0, left, y1 - y0, w).data;
   }
   if (!cv) return new RawImage(mid, outW, outH, img.source);
-  const out = new Uint8Array(outW * outH * 3), stride = midW * 3;
+  // Vertical pass row by row with one accumulator per output byte: sequential memory access.
+  const out = new Uint8Array(outW * outH * 3), stride = midW * 3, acc = new Int32Array(stride);
   for (let yy = 0; yy < outH; yy++) {
-    const ymin = cv.bounds[yy * 2] - y0, ymax = cv.bounds[yy * 2 + 1], kb = yy * cv.ksize, orow = yy * outW * 3;
-    for (let xc = 0; xc < outW * 3; xc++) {
-      let s = 1 << (PRECISION_BITS - 1);
-      for (let y = 0; y < ymax; y++) s += mid[(y + ymin) * stride + xc] * cv.k[kb + y];
-      out[orow + xc] = clip8(s);
+    const ymin = cv.bounds[yy * 2] - y0, ymax = cv.bounds[yy * 2 + 1], kb = yy * cv.ksize, orow = yy * stride;
+    acc.fill(1 << (PRECISION_BITS - 1));
+    for (let y = 0; y < ymax; y++) {
+      const c = cv.k[kb + y], row = (y + ymin) * stride;
+      for (let xc = 0; xc < stride; xc++) acc[xc] += mid[row + xc] * c;
     }
+    for (let xc = 0; xc < stride; xc++) out[orow + xc] = clip8(acc[xc]);
   }
   return new RawImage(out, outW, outH, img.source);
 }

@@ -254,12 +254,23 @@ export function ColorJitter(opts: { brightness?: Range; contrast?: Range; satura
 
 /** ToTensor: an RGB image (H×W×3 bytes) to a float32 [3, H, W] tensor in [0, 1]. */
 export function ToTensor(): Transform<RawImage, Tensor> {
-  return define("ToTensor", [], (x) => {
-    const img = imageOf(x, "ToTensor"), { width: W, height: H, data } = img, n = W * H;
-    const out = new Float32Array(3 * n);
-    for (let i = 0, p = 0; i < n; i++, p += 3) { out[i] = data[p] / 255; out[n + i] = data[p + 1] / 255; out[2 * n + i] = data[p + 2] / 255; }
-    return Tensor._fromArray(out, [3, H, W], "float32");
-  });
+  return define("ToTensor", [], (x) => toTensorLUT(imageOf(x, "ToTensor"), IDENTITY_LUT));
+}
+
+// ToTensor (and ToTensor + Normalize, fused by Compose) as a per-channel table of the 256 float32 results,
+// computed with PyTorch's float32 operation order, so the values are bit-identical to doing it in two steps.
+function channelLUT(mean: number, std: number): Float32Array {
+  const f = Math.fround, lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = f(f(f(v / 255) - f(mean)) / f(std));
+  return lut;
+}
+const IDENTITY_LUT = (() => { const l = new Float32Array(256); for (let v = 0; v < 256; v++) l[v] = v / 255; return [l, l, l]; })();
+
+function toTensorLUT(img: RawImage, lut: Float32Array[]): Tensor {
+  const { width: W, height: H, data } = img, n = W * H, out = new Float32Array(3 * n);
+  const [l0, l1, l2] = lut;
+  for (let i = 0, p = 0; i < n; i++, p += 3) { out[i] = l0[data[p]]; out[n + i] = l1[data[p + 1]]; out[2 * n + i] = l2[data[p + 2]]; }
+  return Tensor._fromArray(out, [3, H, W], "float32");
 }
 
 /** Normalize: (x - mean[c]) / std[c] per channel of a float [C, H, W] (or [..., C, H, W]) tensor. */
@@ -278,16 +289,31 @@ export function Normalize(mean: number[], std: number[]): Transform<Tensor, Tens
   });
 }
 
-/** Lambda-free composition: applies transforms in order (async when any step returns a promise). */
+/** Applies transforms in order (async when any step returns a promise). ToTensor followed by Normalize runs as one pass. */
 export function Compose(ts: Transform[]): Transform {
+  const steps = fuseToTensorNormalize(ts);
   return define("Compose", [ts.map((t) => (t as Transform).spec ?? { name: `<function ${t.name || "anonymous"}>`, args: [] })], (x, gen) => {
     let v: unknown = x;
-    for (let i = 0; i < ts.length; i++) {
-      if (v instanceof Promise) return v.then(async (r) => { let y: unknown = r; for (const t of ts.slice(i)) y = await t(y, gen); return y; });
-      v = ts[i](v, gen);
+    for (let i = 0; i < steps.length; i++) {
+      if (v instanceof Promise) return v.then(async (r) => { let y: unknown = r; for (const t of steps.slice(i)) y = await t(y, gen); return y; });
+      v = steps[i](v, gen);
     }
     return v;
   });
+}
+
+function fuseToTensorNormalize(ts: Transform[]): ((x: any, gen: Generator) => unknown)[] {
+  const out: ((x: any, gen: Generator) => unknown)[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const a = ts[i].spec, b = ts[i + 1]?.spec;
+    if (a?.name === "ToTensor" && b?.name === "Normalize" && (b.args[0] as number[]).length === 3) {
+      const [mean, std] = b.args as [number[], number[]];
+      const lut = [0, 1, 2].map((c) => channelLUT(mean[c], std.length === 1 ? std[0] : std[c]));
+      out.push((x: unknown) => (x instanceof RawImage ? toTensorLUT(x, lut) : ts[i + 1](ts[i](x))));
+      i++;
+    } else out.push(ts[i]);
+  }
+  return out;
 }
 
 for (const [name, f] of Object.entries({ Resize, CenterCrop, RandomResizedCrop, RandomHorizontalFlip, ColorJitter, ToTensor, Normalize, Compose })) registry.set(name, f as Factory);
