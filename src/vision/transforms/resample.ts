@@ -74,19 +74,7 @@ export function resizedCrop(img: RawImage, top: number, left: number, h: number,
   if (needH) {
     const ch = coeffs(left, left + w, outW, mode);
     mid = new Uint8Array((y1 - y0) * outW * 3);
-    for (let y = y0; y < y1; y++) {
-      const row = y * W * 3, orow = (y - y0) * outW * 3;
-      for (let xx = 0; xx < outW; xx++) {
-        const xmin = ch.bounds[xx * 2], xmax = ch.bounds[xx * 2 + 1], kb = xx * ch.ksize;
-        let r = 1 << (PRECISION_BITS - 1), g = r, b = r;
-        for (let x = 0; x < xmax; x++) {
-          const c = ch.k[kb + x], p = row + (x + xmin) * 3;
-          r += src[p] * c; g += src[p + 1] * c; b += src[p + 2] * c;
-        }
-        const o = orow + xx * 3;
-        mid[o] = clip8(r); mid[o + 1] = clip8(g); mid[o + 2] = clip8(b);
-      }
-    }
+    horizontalPass(src, W * 3, y0, y1, ch.bounds, ch.k, ch.ksize, outW, mid);
   } else {
     mid = crop(img, y0, left, y1 - y0, w).data;
   }
@@ -103,6 +91,27 @@ export function resizedCrop(img: RawImage, top: number, left: number, h: number,
     for (let xc = 0; xc < stride; xc++) out[orow + xc] = clip8(acc[xc]);
   }
   return new RawImage(out, outW, outH, img.source);
+}
+
+// Kept monomorphic and free of property loads in the loops: this is the hot loop of the data pipeline.
+function horizontalPass(src: Uint8Array, rowStride: number, y0: number, y1: number, bounds: Int32Array, k: Int32Array, ksize: number, outW: number, mid: Uint8Array): void {
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let y = y0; y < y1; y++) {
+    const row = y * rowStride;
+    let o = (y - y0) * outW * 3;
+    for (let xx = 0; xx < outW; xx++) {
+      const xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1], kb = xx * ksize;
+      let r = half, g = half, b = half, p = row + xmin * 3;
+      for (let x = 0; x < xmax; x++, p += 3) {
+        const c = k[kb + x];
+        r += src[p] * c; g += src[p + 1] * c; b += src[p + 2] * c;
+      }
+      r >>= PRECISION_BITS; g >>= PRECISION_BITS; b >>= PRECISION_BITS;
+      mid[o++] = r < 0 ? 0 : r > 255 ? 255 : r;
+      mid[o++] = g < 0 ? 0 : g > 255 ? 255 : g;
+      mid[o++] = b < 0 ? 0 : b > 255 ? 255 : b;
+    }
+  }
 }
 
 /** Copies the box (top, left, h, w); the box must lie inside the image. */
