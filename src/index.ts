@@ -44,3 +44,9 @@ export * as nn from "./nn/index";
 export { Generator, defaultGenerator, manualSeed, seed, initialSeed, getRngState, setRngState, rand, randn, randint, randperm, normal, randLike, randnLike, randintLike, bernoulli } from "./tensor/random";
 export type { RandomOptions } from "./tensor/random";
 export * as optim from "./optim";
+// Saving and loading (issue 5): formats dispatch on the path; see io/index.ts registerFormat.
+export { save, load } from "./io/index";
+export * as io from "./io/index";
+export * as onnx from "./io/onnx_import";
+export * as vision from "./vision/index";
+export * as utils from "./utils/index";
