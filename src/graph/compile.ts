@@ -119,6 +119,7 @@ export function traceBuild(req: TraceRequest): { ir: IRGraph; inTemplate: Templa
     resetScopes(depth);
     restoreBackward();
     params.forEach((p, i) => { p.grad = savedGrads[i]; });
+    tracer.restoreGrads();
   }
   const flatOut: Tensor[] = [];
   const outTemplate = out === undefined ? { t: "value" as const, v: undefined } : flatten(out, flatOut, "output", (v, path) => {

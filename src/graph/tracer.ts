@@ -35,7 +35,7 @@ export function isScalarConstant(t: Tensor): boolean {
   return t._symbolic === null && t.shape.length === 0 && !t.requiresGrad && t._name === null;
 }
 
-interface Capture { name: string; tensor: Tensor; phase: Phase; hyperCandidate: boolean }
+interface Capture { name: string; tensor: Tensor; phase: Phase; hyperCandidate: boolean; gradBefore: Tensor | null }
 
 /** Records ops into an IRGraph. */
 export class GraphTracer implements Tracer {
@@ -90,7 +90,7 @@ export class GraphTracer implements Tracer {
     const name = label ? this.uniqueLabel(label) : this.fresh(t.shape.length === 0 ? "scalar" : "const");
     views.set(vk, name);
     this.ir.meta.set(name, { shape: [...t.shape], dtype: t.dtype });
-    this.captures.push({ name, tensor: t, phase: this.phase, hyperCandidate: this.phase === "optimizer" && isScalarConstant(t) });
+    this.captures.push({ name, tensor: t, phase: this.phase, hyperCandidate: this.phase === "optimizer" && isScalarConstant(t), gradBefore: t.grad });
     return name;
   }
 
@@ -153,6 +153,11 @@ export class GraphTracer implements Tracer {
       if (label && label !== c.name) this.ir.labels.set(c.name, label);
     }
     return { baked, hyper };
+  }
+
+  /** Gradients that backward() inside build left on captured tensors are symbolic: put back what was there. */
+  restoreGrads(): void {
+    for (const c of this.captures) if (c.tensor.grad?._symbolic) c.tensor.grad = c.gradBefore;
   }
 
   /** Storage keys of every captured tensor (what a replay must not mistake for a fresh scalar). */

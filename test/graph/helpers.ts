@@ -113,3 +113,28 @@ export function maxDiff(a: Tensor, b: Tensor): number {
 
 /** A copy of a tensor's values (a new storage). */
 export const snapshot = (t: Tensor) => flow.tensor((t.toTypedArray() as Float32Array).slice()).reshape(t.shape);
+
+import { IRGraph } from "../../src/graph/ir";
+import { lowerGraph, emitModel } from "../../src/graph/emit";
+import { createSession, ort } from "../../src/backend/ort";
+import { ortTypeOf, dtypeFromOrt, TypedArray } from "../../src/tensor/dtype";
+
+/**
+ * Runs an IR (traced ops or ONNX nodes) as its own ONNX Runtime session, feeding user inputs by position and
+ * captured tensors from the IR; returns the outputs. ORT's own optimisations are off so that what is measured
+ * is the IR as given.
+ */
+export function runIR(ir: IRGraph, userInputs: Tensor[]): Tensor[] {
+  const g = ir.nodes.some((n) => n.kind === "op") ? lowerGraph(ir) : ir;
+  const { bytes } = emitModel(g);
+  const s = createSession(bytes, { executionProviders: ["cpu"], graphOptimizationLevel: "disabled" }, "a test IR");
+  const { Tensor: T } = ort();
+  const feeds: Record<string, any> = {};
+  for (const i of g.inputs) {
+    const t = i.kind === "input" ? userInputs[i.index!] : i.tensor!;
+    feeds[i.name] = new T(ortTypeOf(t.dtype), t._host(), t.shape);
+  }
+  const names = s.outputMetadata.map((m) => m.name);
+  const r = s.run(feeds, Object.fromEntries(names.map((n) => [n, null])), {});
+  return names.map((n) => { const v = r[n] as any; return Tensor._fromArray(v.data as TypedArray, [...v.dims], dtypeFromOrt(v.type)); });
+}

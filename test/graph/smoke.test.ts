@@ -13,6 +13,5 @@ test("smoke: inference graph equals eager", () => {
   const x = det([5, 4], 3);
   const y = g(x);
   const e = model.call(x);
-  console.log(g.toString());
   assert.ok(maxDiff(y, e) < 1e-6);
 });
