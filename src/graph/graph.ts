@@ -223,10 +223,15 @@ export class Graph {
     const batch = flat[0]?.shape[0];
     if (batch === undefined || flat.some((t) => t.shape[0] !== batch)) throw new Error(`dynamic batch: every input needs the same dimension 0 (got ${flat.map((t) => `[${t.shape.join(", ")}]`).join(", ")})`);
     const { moduleNames, labels } = this._moduleInfo();
-    const probe = traceBuild({
-      build: (...a: unknown[]) => this.build(...a), className: this.constructor.name, args: growBatch(inputs, 1) as unknown[], variant: "infer",
-      device: ctx.device, optimizers: [], moduleNames, labels, lossScale: 1,
-    });
+    let probe: ReturnType<typeof traceBuild>;
+    try {
+      probe = traceBuild({
+        build: (...a: unknown[]) => this.build(...a), className: this.constructor.name, args: growBatch(inputs, 1) as unknown[], variant: "infer",
+        device: ctx.device, optimizers: [], moduleNames, labels, lossScale: 1,
+      });
+    } catch (e) {
+      throw new Error(`dynamic batch: the graph is not batch-polymorphic: tracing build() at batch ${batch + 1} failed (${(e as Error).message}). Avoid writing the batch size as a number in build() (use -1 in reshape).`);
+    }
     const probeLowered = optimizeAndLower(probe.ir, this.config, ctx).lowered;
     const dyn = lowered.clone();
     makeBatchDynamic(dyn, probeLowered, batch);

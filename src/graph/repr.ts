@@ -18,12 +18,13 @@ export function shortLine(line: string | undefined): string {
   return line.replace(/\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?/, (_m, p: string, l: string, c: string) => `(${path.basename(p)}:${l}:${c})`);
 }
 
-function opLine(g: IRGraph, n: IRNode): string {
+function opLine(g: IRGraph, n: IRNode, cls: string): string {
   const outs = n.outputs.map((o) => `${o}:(${metaText(g.meta.get(o))})`).join(", ");
   const ins = n.inputs.map((i) => (i ? g.label(i) : "_")).join(", ");
   const fused = n.fused ? ` fused=[${n.fused.join("+")}]` : "";
   const phase = n.phase === "forward" ? "" : ` [${n.phase}]`;
-  const at = n.sourceLine ? ` at ${shortLine(n.sourceLine)}` : "";
+  // build() runs with the graph (a callable, so V8 calls its type "Function") as `this`.
+  const at = n.sourceLine ? ` at ${shortLine(n.sourceLine).replace(/^Function\.build\b/, `${cls}.build`)}` : "";
   return `(OPERATOR: ${n.op}(${ins}) -> (${outs})${fused}${phase}${at})`;
 }
 
@@ -65,11 +66,12 @@ export function graphRepr(graph: Graph, entry: Compiled | null): string {
     for (const child of [...scopes].filter((s) => s.startsWith(scope ? scope + "." : "") && s !== scope && !s.slice(scope ? scope.length + 1 : 0).includes("."))) {
       lines.push(...block(`(MODULE:${child}:${moduleClass.get(child) ?? "?"}())`, render(child)));
     }
-    for (const n of byScope.get(scope) ?? []) lines.push(opLine(g, n));
+    for (const n of byScope.get(scope) ?? []) lines.push(opLine(g, n, name));
     return lines;
   };
   body.push(...render(""));
-  g.outputs.forEach((o) => body.push(`(OUTPUT:${o.kind === "output" ? "" : o.kind + ":"}${o.target ? g.label(o.name) : o.name}:tensor(..., ${metaText(g.meta.get(o.name))}))`));
+  const targetName = (t: unknown) => { const i = g.inputs.find((x) => x.tensor === t); return i ? g.label(i.name) : "?"; };
+  g.outputs.forEach((o) => body.push(`(OUTPUT:${o.kind === "output" ? "" : o.kind + ":"}${o.target ? `${targetName(o.target)} <- ${o.name}` : o.name}:tensor(..., ${metaText(g.meta.get(o.name))}))`));
   const fused = entry.lowered.nodes.filter((n) => n.fused);
   if (fused.length) {
     const counts = new Map<string, number>();

@@ -141,8 +141,8 @@ export class GraphTracer implements Tracer {
     for (const c of this.captures) {
       const isState = assignedStorage.has(storageKey(c.tensor));
       let kind: IRInput["kind"] | null = this.forced.get(storageKey(c.tensor)) ?? null;
-      if (kind) { /* forced */ } else if (isState) kind = "state";
-      else if (this.training && c.tensor.requiresGrad) kind = "param";
+      if (kind) { /* forced */ } else if (this.training && c.tensor.requiresGrad) kind = "param";
+      else if (isState) kind = "state";
       else if (this.training && c.hyperCandidate) { kind = "hyper"; hyper.push(c); }
       if (kind) this.ir.inputs.push({ name: c.name, kind, tensor: c.tensor });
       else {

@@ -83,7 +83,11 @@ function recordNode(op: OpDef<any>, inputs: Tensor[], outputs: Tensor[], attrs: 
 
 /** The first stack frame outside flowbook's own files: the user's line, for traced-graph displays. */
 export function callerLine(): string | undefined {
+  // Backward and optimizer ops run many frames below the user's line: look deeper than V8's default 10.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
   const stack = new Error().stack?.split("\n").slice(2) ?? [];
-  const frame = stack.find((l) => !l.includes(OWN_ROOT) && !l.includes("node:internal"));
+  Error.stackTraceLimit = limit;
+  const frame = stack.find((l) => !l.includes(OWN_ROOT) && !l.includes("node:internal") && !l.includes("(<anonymous>)") && !l.includes("(native)"));
   return frame?.trim().replace(/^at\s+/, "");
 }
