@@ -25,3 +25,4 @@ export { devices } from "./backend/gpu";
 export type { DeviceInfo } from "./backend/gpu";
 export { cuda, webgpu } from "./backend/namespaces";
 export * as profiler from "./profiler";
+export * as graph from "./graph/index";
