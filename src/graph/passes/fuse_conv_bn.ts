@@ -3,6 +3,7 @@
  * read by nothing else, with baked weights and statistics, is folded into the Conv's weights and bias:
  * W' = W·s, b' = (b − mean)·s + β with s = γ/√(var + ε). Trigger: BatchNormalization. Bails in training
  * graphs (weights are fed, not baked), on training-mode BN, non-float32 or non-constant weights.
+ * Under AMP it does not fire: batch norm is float32-only, so a Cast separates it from the float16 conv.
  */
 import type { IRGraph, IRNode } from "../ir";
 import type { PassContext, RewritePass, RewriteResult } from "./pass";
