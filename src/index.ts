@@ -50,3 +50,4 @@ export * as io from "./io/index";
 export * as onnx from "./io/onnx_import";
 export * as vision from "./vision/index";
 export * as utils from "./utils/index";
+export * as graph from "./graph/index";
