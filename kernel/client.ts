@@ -46,6 +46,8 @@ export class KernelClient {
   readonly hb = new zmq.Request({ receiveTimeout: 1000 });
   /** Every iopub message received, in order. */
   readonly iopubLog: Message[] = [];
+  /** Milliseconds from spawning the kernel to its first kernel_info_reply (set by `launch`). */
+  startupMs = NaN;
   /** Kernel stderr (when not inherited). */
   stderr = "";
   /** Answers input_request; default: reject. */
@@ -67,11 +69,13 @@ export class KernelClient {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "flowbook-conn-")), "kernel.json");
     fs.writeFileSync(file, JSON.stringify(info));
     const client = new KernelClient(info, file);
+    const spawnedAt = performance.now();
     const argv = (options.argv ?? flowbookKernelArgv()).map((a) => a.replace("{connection_file}", file));
-    client.process = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "inherit", options.inheritStderr ? "inherit" : "pipe"] });
+    client.process = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", options.inheritStderr ? "inherit" : "pipe", options.inheritStderr ? "inherit" : "pipe"] });
     client.process.stderr?.on("data", (d) => { client.stderr += d.toString(); });
+    client.process.stdout?.on("data", (d) => { client.stderr += d.toString(); });
     client.connect();
-    await client.waitReady();
+    await client.waitReady(spawnedAt);
     return client;
   }
 
@@ -152,13 +156,15 @@ export class KernelClient {
     void this.readLoop(this.iopub, (m) => this.onIopub(m));
   }
 
-  private async waitReady(): Promise<void> {
+  private async waitReady(spawnedAt = performance.now()): Promise<void> {
     const deadline = Date.now() + 30_000;
     // iopub subscriptions take a moment to propagate; retry kernel_info until an iopub status arrives.
     while (Date.now() < deadline) {
       if (this.process && this.process.exitCode !== null) throw new Error(`kernel exited with ${this.process.exitCode} before answering:\n${this.stderr}`);
       const msg = this.message("kernel_info_request", {});
       const got = new Promise<RequestResult>((resolve) => this.pending.set(msg.header.msg_id, { outputs: [], idle: false, resolve, expectIdle: true }));
+      const replied = (m: Message) => { if (Number.isNaN(this.startupMs)) this.startupMs = performance.now() - spawnedAt; return m; };
+      this.firstReplyHook = replied;
       this.sendOn("shell", msg);
       const r = await Promise.race([got, delay(500).then(() => null)]);
       if (r) return;
@@ -174,7 +180,10 @@ export class KernelClient {
     }
   }
 
+  private firstReplyHook: (m: Message) => Message = (m) => m;
+
   private onReply(msg: Message): void {
+    this.firstReplyHook(msg);
     const p = this.pending.get((msg.parent_header as { msg_id?: string }).msg_id ?? "");
     if (!p) return;
     p.reply = msg;
