@@ -203,6 +203,13 @@ describe("kernel lifetime", () => {
     }
   });
 
+  test("ipc transport and an empty key (unsigned messages) work", async () => {
+    const k = await KernelClient.launch({ transport: "ipc", key: "" });
+    assert.equal(resultOf(await k.execute("'over ipc'")), "'over ipc'");
+    assert.ok((await k.heartbeat()) < 1000);
+    assert.equal(await k.shutdown(), 0);
+  });
+
   test("process.exit in a cell ends the kernel cleanly", async () => {
     const k = await KernelClient.launch();
     const exited = k.exitPromise();
