@@ -1,5 +1,6 @@
 /**
- * `flow.utils`: `data` (Dataset, DataLoader, samplers; as torch.utils.data).
+ * `flow.utils`: `data` (Dataset, DataLoader, samplers; as torch.utils.data) and `progress` (a progress bar).
  */
 export * as data from "../data/index";
-// The kernel engineer adds the progress bar here: export { progress } from "../display/progress";
+export { progress } from "../display/progress";
+export type { ProgressOptions } from "../display/progress";
