@@ -8,7 +8,7 @@
 import * as flow from "../../src/index";
 import { Graph } from "../../src/graph/index";
 import { Tensor } from "../../src/tensor/tensor";
-import { MLP, SGD, det, mse } from "../../test/graph/helpers";
+import { MLP, sgd, det, mse } from "../../test/graph/helpers";
 
 function median(fn: () => void, reps: number, warm = 10): { med: number; min: number; max: number } {
   for (let i = 0; i < warm; i++) fn();
@@ -23,19 +23,19 @@ const fmt = (r: { med: number; min: number; max: number }) => `${r.med.toFixed(3
 function mlpBench(batch: number, hidden: number): void {
   const x = det([batch, 64], 1, 1), y = det([batch, 10], 2, 1);
   const model = new MLP(64, hidden, 10);
-  class Infer extends Graph { model = model; build(a: Tensor) { return this.model.call(a); } }
+  class Infer extends Graph { model = model; build(a: Tensor) { return this.model(a); } }
   const infer = new Infer();
   const tc = performance.now(); infer(x); const compileMs = performance.now() - tc;
-  const e = median(() => flow.noGrad(() => model.call(x)), 50);
+  const e = median(() => flow.noGrad(() => model(x)), 50);
   const g = median(() => infer(x), 50);
   console.log(`MLP 64-${hidden}-10 inference, batch ${batch}: eager ${fmt(e)} | graph ${fmt(g)} | graph speed-up ${(e.med / g.med).toFixed(2)}x | compile ${compileMs.toFixed(1)} ms`);
 
-  const opt = new SGD(model.parameters(), 0.01);
-  const eagerStep = () => { const l = mse(model.call(x), y); l.backward(); opt.step(); opt.zeroGrad(); };
+  const opt = sgd(model.parameters(), 0.01);
+  const eagerStep = () => { const l = mse(model(x), y); l.backward(); opt.step(); opt.zeroGrad(); };
   class Train extends Graph {
     model = model;
     constructor() { super(); this.addOptimizer(opt); }
-    build(a: Tensor, b: Tensor) { const l = mse(this.model.call(a), b); l.backward(); return l; }
+    build(a: Tensor, b: Tensor) { const l = mse(this.model(a), b); l.backward(); return l; }
   }
   const train = new Train();
   const tt = performance.now(); train(x, y); const trainCompile = performance.now() - tt;

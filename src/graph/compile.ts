@@ -37,6 +37,8 @@ export interface TraceRequest {
   variant: Variant;
   device: Device;
   optimizers: OptimizerLike[];
+  /** Where each optimizer was added (the user's addOptimizer line), for the optimizer ops' source line. */
+  optimizerLines?: (string | undefined)[];
   moduleNames: WeakMap<object, string>;
   labels: Map<Tensor, string>;
   /** Static loss scale (1 = none). */
@@ -110,7 +112,14 @@ export function traceBuild(req: TraceRequest): { ir: IRGraph; inTemplate: Templa
         tracer.phase = "backward";
         if (req.lossScale !== 1) for (const p of gradParams) p.grad = p.grad!.mul(1 / req.lossScale);
         tracer.phase = "optimizer";
-        noGrad(() => { for (const o of req.optimizers) o.step(); });
+        noGrad(() => req.optimizers.forEach((o, i) => {
+          const start = tracer.ir.nodes.length;
+          o.step();
+          // The optimizer's ops run inside flowbook; they point at the optimizer and the addOptimizer line.
+          const where = req.optimizerLines?.[i];
+          const line = `${o.constructor?.name ?? "optimizer"}.step${where ? ` (added at ${where})` : ""}`;
+          for (const n of tracer.ir.nodes.slice(start)) n.sourceLine = line;
+        }));
       }
     }
   } finally {

@@ -26,6 +26,7 @@
  */
 import { Tensor } from "../tensor/tensor";
 import { Device, getDefaultDevice } from "../backend/device";
+import { callerLine } from "../ops/dispatch";
 import { GraphConfig } from "./config";
 import {
   Compiled, OptimizerLike, SchedulerLike, Variant, traceBuild, optimizeAndLower, createGraphSession, replayHyper, runCompiled,
@@ -47,7 +48,7 @@ export function onGraphCall(l: CallListener): () => void { callListeners.add(l);
 
 const STATE = Symbol("flowbook.graph.state");
 interface GraphState {
-  optimizers: { opt: OptimizerLike; scheduler?: SchedulerLike }[];
+  optimizers: { opt: OptimizerLike; scheduler?: SchedulerLike; line?: string }[];
   cache: Map<string, Compiled>;
   debugLevel: number;
   lossScale: number;
@@ -89,7 +90,7 @@ export class Graph {
   /** Registers an optimizer (and optionally its LR scheduler); the graph becomes a training graph. */
   addOptimizer(optimizer: OptimizerLike, opts: { lrScheduler?: SchedulerLike } = {}): this {
     if (!optimizer || typeof optimizer.step !== "function" || !Array.isArray(optimizer.paramGroups)) throw new TypeError("addOptimizer: expected an optimizer (with step() and paramGroups)");
-    this[STATE].optimizers.push({ opt: optimizer, scheduler: opts.lrScheduler });
+    this[STATE].optimizers.push({ opt: optimizer, scheduler: opts.lrScheduler, line: callerLine() });
     this.clearCache();
     return this;
   }
@@ -183,7 +184,7 @@ export class Graph {
     const { moduleNames, labels } = this._moduleInfo();
     const tr = traceBuild({
       build: (...a: unknown[]) => this.build(...a), className: name, args: inputs, variant, device: dev,
-      optimizers: variant === "infer" ? [] : st.optimizers.map((o) => o.opt),
+      optimizers: variant === "infer" ? [] : st.optimizers.map((o) => o.opt), optimizerLines: st.optimizers.map((o) => o.line),
       moduleNames, labels, lossScale: st.lossScale, gradBuffers,
     });
     const t1 = performance.now();
@@ -351,7 +352,8 @@ export interface ModuleLike {
 }
 
 function isModuleLike(v: unknown): v is ModuleLike {
-  return typeof v === "object" && v !== null && typeof (v as ModuleLike).namedModules === "function";
+  // flow.nn.Module instances are callable (typeof "function"); TinyModule-style objects are plain objects.
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as ModuleLike).namedModules === "function";
 }
 
 function iter<T>(x: unknown): Iterable<[string, T]> {

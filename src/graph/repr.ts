@@ -18,13 +18,44 @@ export function shortLine(line: string | undefined): string {
   return line.replace(/\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?/, (_m, p: string, l: string, c: string) => `(${path.basename(p)}:${l}:${c})`);
 }
 
-function opLine(g: IRGraph, n: IRNode, cls: string): string {
+// flowbook's own layer classes: their forward frames are never the user's line (callerLine skips them).
+let libraryClasses: Set<unknown> | null = null;
+function isLibraryClass(ctor: unknown): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  libraryClasses ??= new Set(Object.values(require("../nn/layers/index") as Record<string, unknown>));
+  return libraryClasses.has(ctor);
+}
+
+/**
+ * The class whose method made a frame that V8 names `Proxy.<method>` (flow.nn modules are Proxies): the
+ * innermost module on the node's scope path that is not one of flowbook's own layers.
+ */
+function ownerClass(scope: string, classes: Map<string, Function>): string {
+  const parts = scope ? scope.split(".") : [];
+  for (let k = parts.length; k > 0; k--) {
+    const c = classes.get(parts.slice(0, k).join("."));
+    if (c && !isLibraryClass(c)) return c.name;
+  }
+  return "Module";
+}
+
+/** Module path → class (constructor) for every module attribute of the graph and their submodules. */
+export function moduleClasses(graph: Graph): Map<string, Function> {
+  const m = new Map<string, Function>();
+  for (const [attr, mod] of graph.modules()) {
+    m.set(attr, (mod as object).constructor);
+    for (const [p, sub] of mod.namedModules() as Iterable<[string, unknown]>) if (p) m.set(`${attr}.${p}`, (sub as object).constructor);
+  }
+  return m;
+}
+
+function opLine(g: IRGraph, n: IRNode, cls: string, classes: Map<string, Function> = new Map()): string {
   const outs = n.outputs.map((o) => `${o}:(${metaText(g.meta.get(o))})`).join(", ");
   const ins = n.inputs.map((i) => (i ? g.label(i) : "_")).join(", ");
   const fused = n.fused ? ` fused=[${n.fused.join("+")}]` : "";
   const phase = n.phase === "forward" ? "" : ` [${n.phase}]`;
   // build() runs with the graph (a callable, so V8 calls its type "Function") as `this`.
-  const at = n.sourceLine ? ` at ${shortLine(n.sourceLine).replace(/^Function\.build\b/, `${cls}.build`)}` : "";
+  const at = n.sourceLine ? ` at ${shortLine(n.sourceLine).replace(/^Function\.build\b/, `${cls}.build`).replace(/^Proxy\.(\w+)/, (_m, f: string) => `${ownerClass(n.scope, classes)}.${f}`)}` : "";
   return `(OPERATOR: ${n.op}(${ins}) -> (${outs})${fused}${phase}${at})`;
 }
 
@@ -51,11 +82,7 @@ export function graphRepr(graph: Graph, entry: Compiled | null): string {
   const scopes = new Set<string>();
   for (const s of byScope.keys()) { const parts = s.split("."); for (let k = 1; k <= parts.length; k++) if (s) scopes.add(parts.slice(0, k).join(".")); }
   const params = [...g.inputs.filter((i) => i.kind === "param" || i.kind === "state").map((i) => i.name), ...[...g.constants.keys()].filter((c) => g.labels.has(c) || !c.startsWith("_"))];
-  const moduleClass = new Map<string, string>();
-  for (const [attr, m] of graph.modules()) {
-    moduleClass.set(attr, (m as object).constructor.name);
-    for (const [p, sub] of m.namedModules() as Iterable<[string, unknown]>) if (p) moduleClass.set(`${attr}.${p}`, (sub as object).constructor.name);
-  }
+  const classes = moduleClasses(graph);
   const render = (scope: string): string[] => {
     const lines: string[] = [];
     for (const p of params) {
@@ -64,9 +91,9 @@ export function graphRepr(graph: Graph, entry: Compiled | null): string {
       if (owner === scope && (g.labels.has(p) || scope)) lines.push(`(PARAMETER:${label}:tensor(..., ${metaText(g.meta.get(p))}${g.inputs.some((i) => i.name === p && i.kind === "param") ? ", requires_grad=True" : ""}))`);
     }
     for (const child of [...scopes].filter((s) => s.startsWith(scope ? scope + "." : "") && s !== scope && !s.slice(scope ? scope.length + 1 : 0).includes("."))) {
-      lines.push(...block(`(MODULE:${child}:${moduleClass.get(child) ?? "?"}())`, render(child)));
+      lines.push(...block(`(MODULE:${child}:${classes.get(child)?.name ?? "?"}())`, render(child)));
     }
-    for (const n of byScope.get(scope) ?? []) lines.push(opLine(g, n, name));
+    for (const n of byScope.get(scope) ?? []) lines.push(opLine(g, n, name, classes));
     return lines;
   };
   body.push(...render(""));

@@ -30,6 +30,17 @@ function storageKey(t: Tensor): unknown {
 }
 const viewKey = (t: Tensor) => `${t._offset}|${t.shape.join(",")}|${t.dtype}`;
 
+/** Whether a real tensor is a view of its whole storage (offset 0, every element). */
+function coversStorage(t: Tensor): boolean {
+  return !t._storage || (t._offset === 0 && t._storage.data.length === t.numel());
+}
+
+function partialViewError(t: Tensor, what: "read" | "write"): Error {
+  const where = callerLine();
+  return new Error(`nn.Graph: an in-place ${what === "write" ? "write into" : "read of"} part of a captured tensor (shape [${t.shape.join(", ")}], offset ${t._offset}${what === "read" ? ", after a write to the whole tensor" : ""})${where ? ` at ${where}` : ""} cannot be traced; ` +
+    `write whole tensors inside build() (e.g. compute the new value out of place and copy_ it into the whole tensor)`);
+}
+
 /** A 0-d, non-parameter scalar: the kind of tensor an optimizer makes from a JS number. */
 export function isScalarConstant(t: Tensor): boolean {
   return t._symbolic === null && t.shape.length === 0 && !t.requiresGrad && t._name === null;
@@ -47,6 +58,9 @@ export class GraphTracer implements Tracer {
   private names: string[] = [];
   private byStorage = new Map<unknown, Map<string, string>>();
   private counter = 0;
+
+  /** Storages written whole during the trace, with the symbolic value they hold now. */
+  private rewritten = new Map<unknown, Tensor>();
 
   /** Captured tensors fed as inputs whatever their kind (gradient accumulators). */
   private forced = new Map<unknown, IRInput["kind"]>();
@@ -85,6 +99,14 @@ export class GraphTracer implements Tracer {
     const vk = viewKey(t);
     const hit = views?.get(vk);
     if (hit) return hit;
+    const written = this.rewritten.get(storageKey(t));
+    if (written) {
+      // Another view of a storage this trace wrote whole: this view reads the new value, reshaped.
+      if (!coversStorage(t)) throw partialViewError(t, "read");
+      const name = this.valueOf(bind1("reshape", [written], { shape: [...t.shape] }));
+      views!.set(vk, name);
+      return name;
+    }
     if (!views) this.byStorage.set(storageKey(t), (views = new Map()));
     const label = this.labels.get(t) ?? t._name;
     const name = label ? this.uniqueLabel(label) : this.fresh(t.shape.length === 0 ? "scalar" : "const");
@@ -123,8 +145,13 @@ export class GraphTracer implements Tracer {
       target._symbolic = v._symbolic ?? { graph: this, id: this.names.push(name) - 1 };
       return;
     }
+    if (!coversStorage(target)) throw partialViewError(target, "write");
     this.valueOf(target); // the target's storage becomes a known capture (state), even if never read before
-    this.byStorage.get(storageKey(target))!.set(viewKey(target), name);
+    const views = this.byStorage.get(storageKey(target))!;
+    views.clear(); // other views of the storage now read the new value (see valueOf)
+    views.set(viewKey(target), name);
+    this.rewritten.set(storageKey(target), v._symbolic ? v : this.symbolic(name, v, v.device));
+    for (const other of this.assigned.keys()) if (other !== target && storageKey(other) === storageKey(target)) this.assigned.delete(other);
     this.assigned.set(target, name);
   }
 

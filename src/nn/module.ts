@@ -22,6 +22,7 @@ import { noGrad } from "../autograd/mode";
 import { cast } from "../ops/elementwise";
 import { Parameter, replaceData } from "./parameter";
 import { addIndent } from "./pyrepr";
+import { enterModule, exitModule } from "../graph/scope";
 
 /** A name → tensor mapping as `stateDict()` returns it (insertion-ordered, like PyTorch's OrderedDict). */
 export type StateDict = Record<string, Tensor>;
@@ -139,7 +140,10 @@ export class Module<In extends unknown[] = any[], Out = any> {
       const r = hook(this, args);
       if (r !== undefined) args = Array.isArray(r) ? r : [r];
     }
-    let out = this.forward(...(args as In));
+    // While nn.Graph traces, the module's path is the scope of every op its forward records.
+    const scoped = enterModule(this);
+    let out: Out;
+    try { out = this.forward(...(args as In)); } finally { if (scoped) exitModule(); }
     for (const hook of st.hooks.values()) {
       const r = hook(this, args, out);
       if (r !== undefined) out = r as Out;

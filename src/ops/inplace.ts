@@ -3,7 +3,10 @@
  * indexPut_ setIndex`). Each computes its out-of-place result with the ordinary ops, then writes it into the
  * tensor's existing storage and bumps `storage.version`, so every tensor sharing that storage (results of
  * reshape/view/squeeze/detach, and the no-op forms of index/slice) sees the change, as in PyTorch. While
- * nn.Graph traces, the tensor is instead rebound to the new graph value.
+ * nn.Graph traces, the write goes to the tracer (dispatch's `assign`): a symbolic tensor is rebound to the new
+ * graph value, and a captured real tensor (parameter, buffer, optimizer state) becomes graph state written
+ * back after every run. Tracing does not follow views of symbolic tensors: an in-place op on
+ * `y = x.reshape(...)` inside build() changes y only, not x.
  *
  * Autograd: outside `flow.noGrad`, an in-place op on a leaf that requires grad raises PyTorch's error. flowbook
  * does not record in-place ops on the tape, so one whose target or operand takes part in autograd (a non-leaf
@@ -21,6 +24,7 @@ import { maskedFill, scatter, scatterAdd, indexAdd } from "./indexing";
 import { indexPut, IndexItem } from "./slicing";
 import { toDevice } from "./transfer";
 import { full } from "../tensor/creation";
+import { assign } from "./dispatch";
 
 const TORCH_NAMES: Record<DType, string> = {
   float32: "Float", float64: "Double", float16: "Half", int64: "Long", int32: "Int", int8: "Char", uint8: "Byte", bool: "Bool",
@@ -45,8 +49,9 @@ function inPlace(x: Tensor, outOfPlace: string, operands: unknown[], rule: CastR
   const narrowing = (isFloating(r.dtype) && !isFloating(x.dtype)) || (r.dtype !== "bool" && x.dtype === "bool");
   if (rule === "same-kind" && narrowing) throw new TypeError(`result type ${TORCH_NAMES[r.dtype]} can't be cast to the desired output type ${TORCH_NAMES[x.dtype]}`);
   const v = cast(r, x.dtype);
-  if (x.isSymbolic) { x._symbolic = v._symbolic; return x; }
-  if (v !== x) x._assignHost(v._host("in-place write"));
+  // Through dispatch's assign: eager writes the storage; while nn.Graph traces, the write is recorded (a
+  // symbolic target is rebound, a captured one becomes state written back after every run).
+  if (v !== x) assign(x, v);
   return x;
 }
 

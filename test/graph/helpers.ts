@@ -1,13 +1,6 @@
-/**
- * Small models and optimizers for the graph tests, written with flowbook's tensor ops. (They stand in for
- * flow.nn / flow.optim until those land in this branch; they follow the same protocols nn.Graph reads:
- * namedModules/namedParameters, enterModule/exitModule around forward, paramGroups + step with in-place
- * writes through dispatch's assign.)
- */
+/** Small flow.nn models, deterministic inputs and comparison helpers for the graph tests (real flow.nn and flow.optim). */
 import * as flow from "../../src/index";
 import { Tensor } from "../../src/tensor/tensor";
-import { assign } from "../../src/ops/dispatch";
-import { enterModule, exitModule } from "../../src/graph/index";
 
 /** A deterministic float32 tensor of `shape` with values from a sine sequence. */
 export function det(shape: number[], seed: number, scale = 0.5, requiresGrad = false): Tensor {
@@ -16,91 +9,67 @@ export function det(shape: number[], seed: number, scale = 0.5, requiresGrad = f
   return flow.tensor(data, { requiresGrad }).reshape(shape).detach().requiresGrad_(requiresGrad);
 }
 
-export abstract class TinyModule {
-  protected kids: [string, TinyModule][] = [];
-  protected params: [string, Tensor][] = [];
-  abstract forward(...x: Tensor[]): Tensor;
-  call(...x: Tensor[]): Tensor {
-    const scoped = enterModule(this);
-    try { return this.forward(...x); } finally { if (scoped) exitModule(); }
-  }
-  *namedModules(prefix = ""): Iterable<[string, TinyModule]> {
-    yield [prefix, this];
-    for (const [k, m] of this.kids) yield* m.namedModules(prefix ? `${prefix}.${k}` : k);
-  }
-  *namedParameters(prefix = ""): Iterable<[string, Tensor]> {
-    for (const [k, p] of this.params) yield [prefix ? `${prefix}.${k}` : k, p];
-    for (const [k, m] of this.kids) yield* m.namedParameters(prefix ? `${prefix}.${k}` : k);
-  }
-  parameters(): Tensor[] { return [...this.namedParameters()].map(([, p]) => p); }
-  stateDict(): Record<string, Tensor> { return Object.fromEntries(this.namedParameters()); }
-  loadStateDict(sd: Record<string, Tensor>): void { for (const [k, p] of this.namedParameters()) assign(p, sd[k]); }
+/** Overwrites every parameter of `m` with deterministic values (so eager and graph copies start equal). */
+export function detInit(m: flow.nn.Module, seed = 1): flow.nn.Module {
+  flow.noGrad(() => m.namedParameters().forEach(([, p], i) => {
+    const fanIn = p.ndim > 1 ? p.numel() / p.shape[0] : 10;
+    p.copy_(det([...p.shape], seed + i * 0.37, 1 / Math.sqrt(fanIn)));
+  }));
+  return m;
 }
 
-export class Linear extends TinyModule {
-  weight: Tensor; bias: Tensor;
-  constructor(inF: number, outF: number, seed: number) {
-    super();
-    this.weight = det([outF, inF], seed, 1 / Math.sqrt(inF), true);
-    this.bias = det([outF], seed + 0.5, 0.1, true);
-    this.params = [["weight", this.weight], ["bias", this.bias]];
-  }
-  forward(x: Tensor): Tensor { return x.matmul(this.weight.transpose(0, 1)).add(this.bias); }
-}
-
-export class MLP extends TinyModule {
-  fc1: Linear; fc2: Linear;
+/** A two-layer perceptron of flow.nn layers with deterministic weights. */
+export class MLP extends flow.nn.Module<[Tensor], Tensor> {
+  fc1: flow.nn.Linear; fc2: flow.nn.Linear;
   constructor(inF = 4, hidden = 8, outF = 3, seed = 1) {
     super();
-    this.fc1 = new Linear(inF, hidden, seed);
-    this.fc2 = new Linear(hidden, outF, seed + 1);
-    this.kids = [["fc1", this.fc1], ["fc2", this.fc2]];
+    this.fc1 = new flow.nn.Linear(inF, hidden);
+    this.fc2 = new flow.nn.Linear(hidden, outF);
+    detInit(this, seed);
   }
-  forward(x: Tensor): Tensor { return this.fc2.call(this.fc1.call(x).relu()); }
+  forward(x: Tensor): Tensor { return this.fc2(this.fc1(x).relu()); }
+}
+
+/**
+ * A small CNN of flow.nn layers: conv → batchnorm → relu → maxpool, a residual block (conv-bn-relu-conv-bn +
+ * skip, relu), global average pool, linear. Deterministic weights; 10 classes.
+ */
+export class SmallCNN extends flow.nn.Module<[Tensor], Tensor> {
+  conv1 = new flow.nn.Conv2d(3, 8, 3, { padding: 1, bias: false });
+  bn1 = new flow.nn.BatchNorm2d(8);
+  pool = new flow.nn.MaxPool2d(2);
+  block = new ResBlock(8);
+  gap = new flow.nn.AdaptiveAvgPool2d(1);
+  fc = new flow.nn.Linear(8, 10);
+  constructor(seed = 1) { super(); detInit(this, seed); }
+  forward(x: Tensor): Tensor {
+    const h = this.pool(this.bn1(this.conv1(x)).relu());
+    return this.fc(this.gap(this.block(h)).flatten(1));
+  }
+}
+
+/** conv-bn-relu-conv-bn plus the input, then relu (ResNet's BasicBlock without downsampling). */
+export class ResBlock extends flow.nn.Module<[Tensor], Tensor> {
+  conv1: flow.nn.Conv2d; bn1: flow.nn.BatchNorm2d; conv2: flow.nn.Conv2d; bn2: flow.nn.BatchNorm2d;
+  constructor(c: number) {
+    super();
+    this.conv1 = new flow.nn.Conv2d(c, c, 3, { padding: 1, bias: false });
+    this.bn1 = new flow.nn.BatchNorm2d(c);
+    this.conv2 = new flow.nn.Conv2d(c, c, 3, { padding: 1, bias: false });
+    this.bn2 = new flow.nn.BatchNorm2d(c);
+  }
+  forward(x: Tensor): Tensor { return this.bn2(this.conv2(this.bn1(this.conv1(x)).relu())).add(x).relu(); }
 }
 
 /** Mean squared error. */
 export const mse = (a: Tensor, b: Tensor) => a.sub(b).mul(a.sub(b)).sum().div(a.numel());
 
-/** Plain SGD, in-place through assign. */
-export class SGD {
-  paramGroups: { params: Tensor[]; lr: number }[];
-  constructor(params: Tensor[], lr: number) { this.paramGroups = [{ params, lr }]; }
-  step(): void {
-    for (const g of this.paramGroups) for (const p of g.params) if (p.grad) assign(p, p.sub(p.grad.mul(g.lr)));
-  }
-  zeroGrad(): void { for (const g of this.paramGroups) for (const p of g.params) p.grad = null; }
-}
-
-/** AdamW with a JS step counter and lazily created state (exercises the hyper-parameter replay). */
-export class AdamW {
-  paramGroups: { params: Tensor[]; lr: number }[];
-  state = new Map<Tensor, { m: Tensor; v: Tensor }>();
-  t = 0;
-  constructor(params: Tensor[], lr: number, readonly betas = [0.9, 0.999], readonly eps = 1e-8, readonly wd = 0.01) { this.paramGroups = [{ params, lr }]; }
-  step(): void {
-    this.t++;
-    const [b1, b2] = this.betas;
-    for (const g of this.paramGroups) for (const p of g.params) {
-      if (!p.grad) continue;
-      let s = this.state.get(p);
-      if (!s) { s = { m: flow.zerosLike(p), v: flow.zerosLike(p) }; this.state.set(p, s); }
-      const grad = p.grad;
-      assign(p, p.mul(1 - g.lr * this.wd));
-      assign(s.m, s.m.mul(b1).add(grad.mul(1 - b1)));
-      assign(s.v, s.v.mul(b2).add(grad.mul(grad).mul(1 - b2)));
-      const mhat = s.m.div(1 - b1 ** this.t), vhat = s.v.div(1 - b2 ** this.t);
-      assign(p, p.sub(mhat.div(vhat.sqrt().add(this.eps)).mul(g.lr)));
-    }
-  }
-  zeroGrad(): void { for (const g of this.paramGroups) for (const p of g.params) p.grad = null; }
-}
-
-/** Multiplies every group's lr by gamma on each step. */
-export class ExponentialLR {
-  constructor(private readonly opt: { paramGroups: { lr: number }[] }, private readonly gamma: number) {}
-  step(): void { for (const g of this.opt.paramGroups) g.lr *= this.gamma; }
-}
+/** Plain SGD (flow.optim.SGD with a positional lr). */
+export const sgd = (params: Iterable<Tensor>, lr: number, momentum = 0) => new flow.optim.SGD(params, { lr, momentum });
+/** flow.optim.AdamW with PyTorch's defaults. */
+export const adamw = (params: Iterable<Tensor>, lr: number) => new flow.optim.AdamW(params, { lr });
+/** Multiplies every group's lr by gamma on each step (StepLR with step size 1). */
+export const exponentialLR = (opt: flow.optim.Optimizer<any>, gamma: number) => new flow.optim.lrScheduler.StepLR(opt, 1, gamma);
 
 /** Max absolute difference of two tensors' values. */
 export function maxDiff(a: Tensor, b: Tensor): number {

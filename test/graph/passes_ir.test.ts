@@ -11,7 +11,7 @@ import type { PassContext } from "../../src/graph/passes/index";
 import { IRGraph } from "../../src/graph/ir";
 import { Tensor } from "../../src/tensor/tensor";
 import { device } from "../../src/backend/device";
-import { MLP, det, maxDiff, runIR, SGD, mse } from "./helpers";
+import { MLP, det, maxDiff, runIR, sgd, mse } from "./helpers";
 
 const ctx = (training = false): PassContext => ({ training, device: device("cpu") });
 
@@ -36,7 +36,7 @@ function sameAsEager(ir: IRGraph, inputs: Tensor[], eager: Tensor[], tol = 1e-5)
 const x = det([5, 4], 3);
 
 test("CSE: a repeated identical forward is computed once", () => {
-  const { ir, eager } = trace((m, a) => m.call(a).add(m.call(a)), [x]);
+  const { ir, eager } = trace((m, a) => m(a).add(m(a)), [x]);
   assert.equal(ir.opCounts().matmul, 4);
   assert.equal(only(ir, "common_subexpression_elimination"), 7);
   assert.deepEqual(ir.opCounts(), { permute: 2, matmul: 2, add: 3, relu: 1 });
@@ -44,7 +44,7 @@ test("CSE: a repeated identical forward is computed once", () => {
 });
 
 test("CSE: different inputs do not merge", () => {
-  const { ir } = trace((m, a) => m.call(a).add(m.call(a.mul(2))), [x]);
+  const { ir } = trace((m, a) => m(a).add(m(a.mul(2))), [x]);
   only(ir, "common_subexpression_elimination");
   assert.equal(ir.opCounts().matmul, 4);
 });
@@ -64,7 +64,7 @@ test("DCE: a value that is returned stays", () => {
 });
 
 test("constant folding: baked weight transposes are computed at compile time", () => {
-  const { ir, eager } = trace((m, a) => m.call(a), [x]);
+  const { ir, eager } = trace((m, a) => m(a), [x]);
   assert.equal(ir.opCounts().permute, 2);
   assert.equal(only(ir, "constant_folding"), 2);
   assert.deepEqual(ir.opCounts(), { matmul: 2, add: 2, relu: 1 });
@@ -75,8 +75,8 @@ test("constant folding: fed parameters of a training graph are not folded", () =
   const model = new MLP();
   class T extends Graph {
     model = model;
-    constructor() { super(); this.addOptimizer(new SGD(model.parameters(), 0.1)); }
-    build(a: Tensor, y: Tensor) { const l = mse(this.model.call(a), y); l.backward(); return l; }
+    constructor() { super(); this.addOptimizer(sgd(model.parameters(), 0.1)); }
+    build(a: Tensor, y: Tensor) { const l = mse(this.model(a), y); l.backward(); return l; }
   }
   const g = new T();
   g(x, det([5, 3], 4));
@@ -91,21 +91,21 @@ test("gradient pruning: frozen parameters cost no gradient work when only the in
   const model = new MLP();
   for (const p of model.parameters()) p.requiresGrad = false;
   const xg = det([5, 4], 3, 0.5, true);
-  const { ir } = trace((m, a) => { const y = m.call(a).sum(); y.backward(); return a.grad!; }, [xg], model);
+  const { ir } = trace((m, a) => { const y = m(a).sum(); y.backward(); return a.grad!; }, [xg], model);
   const bwdMatmuls = (g: IRGraph) => g.nodes.filter((n) => n.phase === "backward" && n.op === "matmul").length;
   assert.equal(bwdMatmuls(ir), 4, "each matmul's rule computes both cotangents");
   assert.ok(only(ir, "gradient_pruning") >= 2);
   assert.equal(bwdMatmuls(ir), 2, "only the cotangents toward the input remain");
   // eager reference: the input gradient
   const xe = det([5, 4], 3, 0.5, true);
-  model.call(xe).sum().backward();
+  model(xe).sum().backward();
   sameAsEager(ir, [xg], [xe.grad!]);
 });
 
 test("gradient pruning: parameters that require grad keep their gradient ops", () => {
   const model = new MLP();
   const xg = det([5, 4], 3, 0.5, true);
-  const { ir } = trace((m, a) => { m.call(a).sum().backward(); return [a.grad!, ...m.parameters().map((p) => p.grad!)]; }, [xg], model);
+  const { ir } = trace((m, a) => { m(a).sum().backward(); return [a.grad!, ...m.parameters().map((p) => p.grad!)]; }, [xg], model);
   only(ir, "gradient_pruning");
   assert.equal(ir.nodes.filter((n) => n.phase === "backward" && n.op === "matmul").length, 4);
   for (const p of model.parameters()) assert.ok(!p.grad?.isSymbolic, "symbolic gradients do not leak out of the trace");

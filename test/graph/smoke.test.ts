@@ -7,11 +7,11 @@ test("smoke: inference graph equals eager", () => {
   const model = new MLP();
   class Infer extends Graph {
     model = model;
-    build(x: any) { return this.model.call(x); }
+    build(x: any) { return this.model(x); }
   }
   const g = new Infer();
   const x = det([5, 4], 3);
   const y = g(x);
-  const e = model.call(x);
+  const e = model(x);
   assert.ok(maxDiff(y, e) < 1e-6);
 });

@@ -5,7 +5,7 @@
  */
 import { Tensor } from "../../tensor/tensor";
 import { defineOp, Meta } from "../../ops/registry";
-import { bind1 } from "../../ops/dispatch";
+import { assign, bind1 } from "../../ops/dispatch";
 import { parseArgs } from "../../ops/args";
 import { float } from "../../onnx/proto";
 import { add, div, mul, sqrt, sub } from "../../ops/elementwise";
@@ -77,8 +77,9 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if (runningMean || runningVar) {
     noGrad(() => {
       const m = a.momentum;
-      if (runningMean) runningMean._assignHost(add(mul(runningMean, 1 - m), mul(reshape(mean, [c]), m)).toTypedArray());
-      if (runningVar) runningVar._assignHost(add(mul(runningVar, 1 - m), mul(reshape(varB, [c]), (m * n) / (n - 1))).toTypedArray());
+      // Through dispatch's assign, so that a training nn.Graph writes the running stats back too.
+      if (runningMean) assign(runningMean, add(mul(runningMean, 1 - m), mul(reshape(mean, [c]), m)));
+      if (runningVar) assign(runningVar, add(mul(runningVar, 1 - m), mul(reshape(varB, [c]), (m * n) / (n - 1))));
     });
   }
   return affine(div(xc, sqrt(add(varB, a.eps))), a.weight && perChannel(a.weight, nd), a.bias && perChannel(a.bias, nd));

@@ -7,6 +7,8 @@ import * as init from "../init";
 import { pyFloat, pyRepr } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter } from "./common";
 import { F } from "./functional";
+import { activeTracer, assign } from "../../ops/dispatch";
+import { add } from "../../ops/elementwise";
 
 /** Options of BatchNorm1d/2d. */
 export interface BatchNormOptions extends FactoryOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
@@ -65,9 +67,16 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
     this.checkInputDim(x);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
-      const n = (this.num_batches_tracked.toTypedArray() as BigInt64Array)[0] + 1n;
-      this.num_batches_tracked._assignHost(BigInt64Array.of(n));
-      factor = this.momentum === null ? 1 / Number(n) : this.momentum;
+      const nbt = this.num_batches_tracked;
+      if (activeTracer()) {
+        // nn.Graph: the counter is graph state; a cumulative average (momentum null) would bake one step's factor.
+        if (this.momentum === null) throw new Error(`${this.constructor.name} with momentum=None (cumulative moving average) cannot be traced by nn.Graph in training mode: its factor 1/num_batches_tracked changes every step; set a momentum`);
+        assign(nbt, add(nbt, 1));
+      } else {
+        const n = (nbt.toTypedArray() as BigInt64Array)[0] + 1n;
+        nbt._assignHost(BigInt64Array.of(n));
+        factor = this.momentum === null ? 1 / Number(n) : this.momentum;
+      }
     }
     const bnTraining = this.training || (this.running_mean === null && this.running_var === null);
     const useStats = !this.training || this.trackRunningStats;
