@@ -6,91 +6,26 @@
  * the graph is batch-polymorphic (checked by tracing at a second batch size, see batch.ts), else
  * `max_batch_size: 0` with full shapes. Writing is atomic: the entry is built beside the target and renamed
  * into place, so a failure leaves any earlier entry intact. `loadGraph(dir)` returns an inference graph
- * running the saved model.
+ * running the saved model. The entry is written by serving's `writeModelEntry`, so `flow.serving.serve` runs it
+ * as is.
+ *
+ * Both are registered with `flow.save` / `flow.load` (formats "graph" and "graph-state"):
+ *   flow.save(graph, "models/cnn")                       // a Triton entry (directory)
+ *   const g = flow.load("models/cnn")                    // a directory holding config.pbtxt → LoadedGraph
+ *   flow.save(graph.stateDict(), "ckpt.safetensors")     // resume state: tensors + a JSON skeleton in metadata
+ *   graph.loadStateDict(flow.load("ckpt.safetensors"))
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Tensor } from "../tensor/tensor";
 import { ortTypeOf, dtypeFromOrt, DType, TypedArray } from "../tensor/dtype";
+import { writeModelEntry } from "../serving/write_entry";
+import { registerFormat, readSafetensors, writeSafetensors } from "../io/index";
 import { createSession, NativeSession, ort } from "../backend/ort";
 import { device as parseDevice, executionProviders } from "../backend/device";
 import { decodeModel } from "../onnx/proto";
 import { Graph } from "./graph";
 import { emitModel } from "./emit";
-
-/** One input or output of a model entry (dims without the batch dimension when max_batch_size > 0; -1 = dynamic). */
-export interface EntryTensor { name: string; dtype: string; dims: number[] }
-/** What writeModelEntry writes (the serving package's signature). */
-export interface ModelEntry {
-  name: string;
-  onnx: Uint8Array;
-  maxBatchSize: number;
-  inputs: EntryTensor[];
-  outputs: EntryTensor[];
-  dynamicBatching?: { maxQueueDelayMicroseconds?: number; preferredBatchSize?: number[] };
-  labels?: string[];
-  version?: number;
-}
-
-const TRITON_TYPES: Record<string, string> = {
-  float32: "TYPE_FP32", float16: "TYPE_FP16", float64: "TYPE_FP64", int64: "TYPE_INT64", int32: "TYPE_INT32",
-  int8: "TYPE_INT8", uint8: "TYPE_UINT8", bool: "TYPE_BOOL",
-};
-
-function tensorConfig(t: EntryTensor): string {
-  const type = TRITON_TYPES[t.dtype];
-  if (!type) throw new Error(`model entry: tensor '${t.name}' has dtype '${t.dtype}', which Triton cannot take`);
-  return `  {\n    name: "${t.name}"\n    data_type: ${type}\n    dims: [ ${t.dims.join(", ")} ]\n  }`;
-}
-
-/** The config.pbtxt text of an entry. */
-export function entryConfig(e: ModelEntry): string {
-  const lines = [
-    `name: "${e.name}"`, `platform: "onnxruntime_onnx"`, `backend: "onnxruntime"`, `max_batch_size: ${e.maxBatchSize}`,
-    `input [\n${e.inputs.map(tensorConfig).join(",\n")}\n]`,
-    `output [\n${e.outputs.map((o, i) => tensorConfig(o).replace(/\n  }$/, i === 0 && e.labels ? `\n    label_filename: "labels.txt"\n  }` : "\n  }")).join(",\n")}\n]`,
-  ];
-  if (e.dynamicBatching) {
-    const db = e.dynamicBatching;
-    lines.push(`dynamic_batching {\n${db.preferredBatchSize?.length ? `  preferred_batch_size: [ ${db.preferredBatchSize.join(", ")} ]\n` : ""}  max_queue_delay_microseconds: ${db.maxQueueDelayMicroseconds ?? 0}\n}`);
-  }
-  lines.push(`instance_group [\n  {\n    count: 1\n    kind: KIND_AUTO\n  }\n]`, `default_model_filename: "model.onnx"`);
-  return lines.join("\n") + "\n";
-}
-
-/**
- * Writes `<dir>/<entry.name>` atomically (adapter with the serving package's `writeModelEntry` signature;
- * src/serving's implementation replaces it once that lands in main).
- */
-export function writeModelEntry(dir: string, e: ModelEntry): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(e.name) || e.name.startsWith(".")) throw new Error(`model name '${e.name}' must use letters, digits, '_', '-' and '.' and not start with '.'`);
-  const version = e.version ?? 1;
-  const config = entryConfig(e);
-  fs.mkdirSync(dir, { recursive: true });
-  const target = path.join(dir, e.name);
-  const tmp = fs.mkdtempSync(path.join(dir, `.${e.name}.tmp-`));
-  try {
-    if (fs.existsSync(target)) {
-      for (const d of fs.readdirSync(target, { withFileTypes: true })) {
-        if (d.isDirectory() && /^[1-9]\d*$/.test(d.name) && Number(d.name) !== version) fs.cpSync(path.join(target, d.name), path.join(tmp, d.name), { recursive: true });
-      }
-    }
-    fs.mkdirSync(path.join(tmp, String(version)));
-    fs.writeFileSync(path.join(tmp, String(version), "model.onnx"), e.onnx);
-    fs.writeFileSync(path.join(tmp, "config.pbtxt"), config);
-    if (e.labels) fs.writeFileSync(path.join(tmp, "labels.txt"), e.labels.join("\n") + "\n");
-    if (fs.existsSync(target)) {
-      const old = `${tmp}.old`;
-      fs.renameSync(target, old);
-      try { fs.renameSync(tmp, target); } catch (err) { fs.renameSync(old, target); throw err; }
-      fs.rmSync(old, { recursive: true, force: true });
-    } else fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  return target;
-}
 
 /** Options of saveGraph. */
 export interface SaveGraphOptions {
@@ -192,3 +127,83 @@ export function loadGraph(dir: string, opts: { device?: string; version?: number
   const file = path.join(dir, String(v), "model.onnx");
   return new LoadedGraph(file, new Uint8Array(fs.readFileSync(file)), opts.device);
 }
+
+// ---- flow.save / flow.load formats ------------------------------------------------------------------
+
+const STATE_KEY = "flowbook.graph_state";
+
+/** A Graph.stateDict() (it carries the graph's own `_graph` record). */
+function isGraphState(obj: unknown): obj is Record<string, unknown> {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj) && typeof (obj as { _graph?: unknown })._graph === "object";
+}
+
+/**
+ * Splits a nested state (module state dicts, optimizer state with JS numbers, lr values) into flat tensors
+ * named by their path and a JSON skeleton in which each tensor is `{"$tensor": path}`.
+ */
+export function splitState(obj: unknown, tensors: Record<string, Tensor>, at = ""): unknown {
+  if (obj instanceof Tensor) { tensors[at] = obj; return { $tensor: at }; }
+  if (Array.isArray(obj)) return obj.map((v, i) => splitState(v, tensors, `${at}/${i}`));
+  if (obj !== null && typeof obj === "object") return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, splitState(v, tensors, at ? `${at}/${k}` : k)]));
+  if (typeof obj === "number" && !Number.isFinite(obj)) return { $number: String(obj) };
+  if (typeof obj === "bigint") return { $bigint: String(obj) };
+  return obj;
+}
+
+/** Rebuilds what splitState split. */
+export function joinState(skel: unknown, tensors: Record<string, Tensor>): unknown {
+  if (Array.isArray(skel)) return skel.map((v) => joinState(v, tensors));
+  if (skel !== null && typeof skel === "object") {
+    const o = skel as Record<string, unknown>;
+    if (typeof o.$tensor === "string") {
+      const t = tensors[o.$tensor];
+      if (!t) throw new Error(`graph state: the file has no tensor '${o.$tensor}'`);
+      return t;
+    }
+    if (typeof o.$number === "string") return Number(o.$number);
+    if (typeof o.$bigint === "string") return BigInt(o.$bigint);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, joinState(v, tensors)]));
+  }
+  return skel;
+}
+
+function isEntryDir(p: string): boolean {
+  try { return fs.statSync(p).isDirectory() && fs.existsSync(path.join(p, "config.pbtxt")); } catch { return false; }
+}
+
+function hasStateMetadata(p: string): boolean {
+  if (!p.toLowerCase().endsWith(".safetensors") || !fs.existsSync(p)) return false;
+  const fd = fs.openSync(p, "r");
+  try {
+    const head = Buffer.alloc(8);
+    if (fs.readSync(fd, head, 0, 8, 0) < 8) return false;
+    const n = Number(head.readBigUInt64LE(0));
+    if (n > 64 << 20) return false;
+    const json = Buffer.alloc(n);
+    fs.readSync(fd, json, 0, n, 8);
+    return json.includes(STATE_KEY);
+  } finally { fs.closeSync(fd); }
+}
+
+registerFormat({
+  name: "graph",
+  canSave: (obj) => obj instanceof Graph,
+  save: (obj, p, opts) => { saveGraph(obj as Graph, p, opts as SaveGraphOptions); },
+  canLoad: (p) => isEntryDir(p),
+  load: (p, opts) => loadGraph(p, opts as { device?: string; version?: number }),
+});
+
+registerFormat({
+  name: "graph-state",
+  canSave: (obj, p) => isGraphState(obj) && p.toLowerCase().endsWith(".safetensors"),
+  save: (obj, p, opts) => {
+    const tensors: Record<string, Tensor> = {};
+    const skel = splitState(obj, tensors);
+    writeSafetensors(p, tensors, { ...(opts.metadata ?? {}), [STATE_KEY]: JSON.stringify(skel) });
+  },
+  canLoad: (p) => hasStateMetadata(p),
+  load: (p) => {
+    const f = readSafetensors(p);
+    return joinState(JSON.parse(f.metadata[STATE_KEY]), f.tensors);
+  },
+});
