@@ -11,6 +11,10 @@ import { noGrad } from "../autograd/mode";
 import { onesLike } from "../tensor/creation";
 import { Device } from "../backend/device";
 import { createSession, NativeSession, ort } from "../backend/ort";
+import { canReside, deviceTensor, feedValue } from "../backend/gpu";
+import { activeProfile } from "../profiler/events";
+import { runProfiled } from "./profiling";
+import { markDeviceWrite } from "./versions";
 import { executionProviders } from "../backend/device";
 import { GraphTracer, HyperReplay } from "./tracer";
 import { IRGraph } from "./ir";
@@ -65,13 +69,15 @@ export interface Compiled {
   dynamic: IRGraph | null;
   session: NativeSession;
   bytes: Uint8Array;
+  /** The session's options (the profiler makes a profiling session with the same ones). */
+  options: Record<string, unknown>;
   inTemplate: Template;
   /** Shape-only stand-ins of the inputs it was compiled for (re-tracing for a dynamic batch). */
   exampleInputs: unknown[];
   outTemplate: Template;
   /** Number of user output tensors (the first outputs). */
   userOutputs: number;
-  baked: { tensor: Tensor; version: number }[];
+  baked: { tensor: Tensor; version: string }[];
   /** Names of the optimizer-phase scalar inputs, in replay order, and their values for the first run. */
   hyperNames: string[];
   pendingHyper: Tensor[] | null;
@@ -192,16 +198,29 @@ export function providersFor(dev: Device, config: GraphConfig): unknown[] {
   return base;
 }
 
+/**
+ * Session options of a compiled graph on `dev`: its execution providers, ORT's optimisation level and, on GPU
+ * devices, every output that a GPU buffer can hold left there (`preferredOutputLocation: "gpu-buffer"`), so
+ * results and updated parameters stay on the device between calls.
+ */
+export function graphSessionOptions(lowered: IRGraph, config: GraphConfig, dev: Device, outputNames: string[]): Record<string, unknown> {
+  const opts: Record<string, unknown> = { executionProviders: providersFor(dev, config), graphOptimizationLevel: config.ortOptimizationLevel };
+  if (dev.type !== "cpu") {
+    opts.preferredOutputLocation = Object.fromEntries(outputNames.map((n, i) => [n, canReside(lowered.meta.get(lowered.outputs[i].name)?.dtype ?? "float64") ? "gpu-buffer" : "cpu"]));
+    // ORT warns on every session that some nodes (shape ops, MaxPool with indices) run on its CPU provider.
+    opts.logSeverityLevel = 3;
+  }
+  return opts;
+}
+
 /** Creates the ONNX Runtime session of a lowered graph. */
-export function createGraphSession(lowered: IRGraph, config: GraphConfig, dev: Device, name: string, dynamicBatch = false): { session: NativeSession; bytes: Uint8Array; emitMs: number; sessionMs: number } {
+export function createGraphSession(lowered: IRGraph, config: GraphConfig, dev: Device, name: string, dynamicBatch = false): { session: NativeSession; bytes: Uint8Array; options: Record<string, unknown>; emitMs: number; sessionMs: number } {
   const t0 = now();
-  const { bytes } = emitModel(lowered, { name, dynamicBatch });
+  const { bytes, outputNames } = emitModel(lowered, { name, dynamicBatch });
   const t1 = now();
-  const session = createSession(bytes, {
-    executionProviders: providersFor(dev, config) as never,
-    graphOptimizationLevel: config.ortOptimizationLevel,
-  }, `the compiled graph '${name}'`);
-  return { session, bytes, emitMs: t1 - t0, sessionMs: now() - t1 };
+  const options = graphSessionOptions(lowered, config, dev, outputNames);
+  const session = createSession(bytes, options as never, `the compiled graph '${name}'`);
+  return { session, bytes, options, emitMs: t1 - t0, sessionMs: now() - t1 };
 }
 
 /**
@@ -228,28 +247,47 @@ export function replayHyper(c: Compiled, optimizers: OptimizerLike[]): Tensor[] 
 }
 
 /** Runs a compiled entry; returns every graph output (user outputs first) and writes back in-place results. */
-export function runCompiled(c: Compiled, userInputs: Tensor[], hyper: Tensor[]): Tensor[] {
+export function runCompiled(c: Compiled, userInputs: Tensor[], hyper: Tensor[], source = "graph"): Tensor[] {
+  const onDevice = c.device.type !== "cpu";
   const { Tensor: OrtTensor } = ort();
   const hyperByName = new Map(c.hyperNames.map((n, i) => [n, hyper[i]]));
   const feeds: Record<string, unknown> = {};
   for (const inp of c.lowered.inputs) {
     const t = inp.kind === "input" ? userInputs[inp.index!] : inp.kind === "hyper" ? hyperByName.get(inp.name)! : inp.tensor!;
-    feeds[inp.name] = t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
+    // On a GPU device, device-resident values are fed as they are (IO binding); host values are uploaded
+    // once (and counted) and stay resident on the tensor.
+    feeds[inp.name] = onDevice ? feedValue(t) : t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
   }
-  const fetches: Record<string, null> = {};
   const names = c.session.outputMetadata.map((m) => m.name);
-  for (const n of names) fetches[n] = null;
+  const fetches: Record<string, null> = Object.fromEntries(names.map((n) => [n, null]));
+  const run = (s: NativeSession) => s.run(feeds as never, fetches, {});
   let result: Record<string, any>;
   try {
-    result = c.session.run(feeds as never, fetches, {});
+    const sink = activeProfile();
+    result = sink?.wantsGraphNodes ? runProfiled(c.bytes, c.options, sink, source, c.device.name, run) : run(c.session);
   } catch (e) {
     throw new Error(`nn.Graph: ONNX Runtime failed running the compiled graph: ${(e as Error).message}`);
   }
-  const outs = names.map((n) => {
+  const outs = names.map((n, i) => {
     const v = result[n];
-    return Tensor._fromArray(v.data as TypedArray, [...(v.dims as number[])], dtypeFromOrt(v.type), c.device);
+    const m = c.lowered.meta.get(c.lowered.outputs[i].name);
+    const shape = [...(v.dims as number[])], dtype = dtypeFromOrt(v.type);
+    if (v.location === "gpu-buffer") return deviceTensor(v, shape, dtype ?? m?.dtype, c.device);
+    return Tensor._fromArray(v.data as TypedArray, shape, dtype, c.device);
   });
-  c.lowered.outputs.forEach((o, i) => { if (o.target) o.target._assignHost(outs[i]._host()); });
+  c.lowered.outputs.forEach((o, i) => { if (o.target) writeBack(o.target, outs[i]); });
   c.runs++;
   return outs.slice(0, c.userOutputs);
+}
+
+/** A graph's new value of `target` (parameter, buffer, optimizer state, gradient accumulator) written into it. */
+function writeBack(target: Tensor, value: Tensor): void {
+  if (value._deviceValue && target.device.type !== "cpu" && target.dtype === value.dtype) {
+    // Stays on the device: the tensor now holds the output's GPU buffer; a stale host copy is dropped.
+    target._deviceValue = value._deviceValue;
+    target._storage = null;
+    markDeviceWrite(target);
+    return;
+  }
+  target._assignHost(value._host());
 }

@@ -32,6 +32,7 @@ import {
   Compiled, OptimizerLike, SchedulerLike, Variant, traceBuild, optimizeAndLower, createGraphSession, replayHyper, runCompiled,
 } from "./compile";
 import { flatten, unflatten, templateKey } from "./tree";
+import { versionOf } from "./versions";
 import { graphRepr } from "./repr";
 import { growBatch, makeBatchDynamic } from "./batch";
 import type { IRGraph } from "./ir";
@@ -130,7 +131,7 @@ export class Graph {
     const variant = this._variant();
     const key = this._signature(flat, tpl, variant, dev);
     let entry = st.cache.get(key);
-    if (entry && entry.baked.some((b) => (b.tensor._storage?.version ?? 0) !== b.version)) {
+    if (entry && entry.baked.some((b) => versionOf(b.tensor) !== b.version)) {
       this._log(1, `recompiling ${key}: a baked tensor changed since it was compiled`);
       entry.session.dispose();
       st.cache.delete(key);
@@ -142,7 +143,7 @@ export class Graph {
     const compileMs = compiled ? entry.times.totalMs : 0;
     const t1 = performance.now();
     const hyper = variant === "step" ? replayHyper(entry, st.optimizers.map((o) => o.opt)) : [];
-    const outs = runCompiled(entry, flat, hyper);
+    const outs = runCompiled(entry, flat, hyper, this.constructor.name);
     this._afterRun(variant);
     const runMs = performance.now() - t1;
     const timing: CallTiming = { signature: key, compiled, compileMs, runMs, totalMs: performance.now() - t0 };
@@ -194,11 +195,11 @@ export class Graph {
     for (const p of passLog) this._log(2, `  pass ${p.name}: ${p.changes} change(s), ${p.ms.toFixed(2)} ms`);
     this._log(1, `  passes ${passesMs.toFixed(1)} ms, lowered to ${lowered.nodes.length} ONNX nodes in ${lowerMs.toFixed(1)} ms`);
     const dynamic = this.config.dynamicBatchDim && variant === "infer" ? this._batchDynamic(inputs, lowered, ctx) : null;
-    const { session, bytes, emitMs, sessionMs } = createGraphSession(dynamic ?? lowered, this.config, dev, name, !!dynamic);
+    const { session, bytes, options, emitMs, sessionMs } = createGraphSession(dynamic ?? lowered, this.config, dev, name, !!dynamic);
     this._log(1, `  emitted ${(bytes.length / 1024).toFixed(0)} KiB in ${emitMs.toFixed(1)} ms; ONNX Runtime session (${this.config.ortOptimizationLevel}) in ${sessionMs.toFixed(1)} ms`);
     const totalMs = performance.now() - t0;
     const entry: Compiled = {
-      key, variant, device: dev, traced: tr.ir, optimized, lowered: dynamic ?? lowered, dynamic, session, bytes, inTemplate: flatten(inputs, [], "inputs"), exampleInputs: growBatch(inputs, 0) as unknown[], outTemplate: tr.outTemplate,
+      key, variant, device: dev, traced: tr.ir, optimized, lowered: dynamic ?? lowered, dynamic, session, bytes, options, inTemplate: flatten(inputs, [], "inputs"), exampleInputs: growBatch(inputs, 0) as unknown[], outTemplate: tr.outTemplate,
       userOutputs: tr.userOutputs, baked: tr.baked, hyperNames: tr.hyper.map((h) => h.name), pendingHyper: tr.hyper.map((h) => h.tensor),
       knownKeys: tr.knownKeys, gradParams: tr.gradParams, passLog, runs: 0,
       times: { traceMs: t1 - t0, passesMs, lowerMs, emitMs, sessionMs, totalMs },

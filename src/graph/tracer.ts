@@ -16,6 +16,7 @@ import { Tracer, callerLine, bind1 } from "../ops/dispatch";
 import { Device, getDefaultDevice } from "../backend/device";
 import { IRGraph, IRInput, Phase } from "./ir";
 import { currentScope } from "./scope";
+import { versionOf } from "./versions";
 
 setSymbolicDataError((t, what) => {
   const where = callerLine();
@@ -161,9 +162,9 @@ export class GraphTracer implements Tracer {
    * (hyper-parameters). Everything else is baked and its storage version remembered, so that a change made
    * outside the graph triggers a recompile rather than a stale answer.
    */
-  finishCaptures(): { baked: { tensor: Tensor; version: number }[]; hyper: Capture[] } {
+  finishCaptures(): { baked: { tensor: Tensor; version: string }[]; hyper: Capture[] } {
     const assignedStorage = new Set([...this.assigned.keys()].map(storageKey));
-    const baked: { tensor: Tensor; version: number }[] = [];
+    const baked: { tensor: Tensor; version: string }[] = [];
     const hyper: Capture[] = [];
     for (const c of this.captures) {
       const isState = assignedStorage.has(storageKey(c.tensor));
@@ -174,7 +175,7 @@ export class GraphTracer implements Tracer {
       if (kind) this.ir.inputs.push({ name: c.name, kind, tensor: c.tensor });
       else {
         this.ir.constants.set(c.name, c.tensor);
-        baked.push({ tensor: c.tensor, version: c.tensor._storage?.version ?? 0 });
+        baked.push({ tensor: c.tensor, version: versionOf(c.tensor) });
       }
       const label = this.labels.get(c.tensor) ?? c.tensor._name;
       if (label && label !== c.name) this.ir.labels.set(c.name, label);

@@ -11,6 +11,10 @@
  *   constant_folding                 after CSE; produces the constants the ONNX-stage fusions need.
  *   dead_code_elimination            last: removes what folding and merging orphaned.
  * ONNX stage (after lowering), in order:
+ *   maxpool_unused_indices                  first: inference graphs never read MaxPool's Indices; without them
+ *                                           the node runs on every provider (webgpu has no Indices output).
+ *   maxpool_indices_on_cpu                  after it, so it sees only MaxPools whose indices a gradient reads;
+ *                                           acts on webgpu only (places them on ORT's CPU provider).
  *   fuse_pad_to_conv (allowFusePadToConv)   first: later fusions then see plain Conv nodes with final pads.
  *   fuse_conv_bn (allowFuseConvBn)          before add fusion: in a residual block the BN sits between the
  *                                           conv and the Add, so folding it exposes Add(Conv, z).
@@ -27,17 +31,19 @@ import { deadCodeElimination } from "./dce";
 import { fusePadToConv } from "./fuse_pad_conv";
 import { fuseConvBn } from "./fuse_conv_bn";
 import { fuseAddToOutput } from "./fuse_add_to_output";
+import { maxPoolUnusedIndices } from "./maxpool_unused_indices";
+import { maxPoolIndicesOnCpu } from "./maxpool_indices_on_cpu";
 
 export type { Pass, PassContext, RewritePass, GraphPass, RewriteResult } from "./pass";
 
 /** Every pass by name, in pipeline order within each stage. */
 export const PASSES: readonly Pass[] = [
   gradientPruning, autoMixedPrecision, commonSubexpressionElimination, constantFolding, deadCodeElimination,
-  fusePadToConv, fuseConvBn, fuseAddToOutput,
+  maxPoolUnusedIndices, maxPoolIndicesOnCpu, fusePadToConv, fuseConvBn, fuseAddToOutput,
 ];
 
 /** Passes that run on every graph. */
-export const ALWAYS = ["gradient_pruning", "common_subexpression_elimination", "constant_folding", "dead_code_elimination"];
+export const ALWAYS = ["gradient_pruning", "common_subexpression_elimination", "constant_folding", "dead_code_elimination", "maxpool_unused_indices", "maxpool_indices_on_cpu"];
 /** The config switch of each optional pass. */
 export const OPTIONAL: Record<string, string> = {
   auto_mixed_precision: "enableAmp",
