@@ -13,5 +13,6 @@ export function markDeviceWrite(t: Tensor): void { deviceWrites.set(t, ++stamp);
 
 /** What changes whenever `t` is written, on the host or by a graph on the device. */
 export function versionOf(t: Tensor): string {
-  return `${t._storage?.version ?? "-"}|${deviceWrites.get(t) ?? 0}`;
+  // A device tensor gets host storage (version 0) when first read, e.g. when a compile bakes it: not a write.
+  return `${t._storage?.version ?? 0}|${deviceWrites.get(t) ?? 0}`;
 }
