@@ -213,6 +213,17 @@ export function graphSessionOptions(lowered: IRGraph, config: GraphConfig, dev: 
   return opts;
 }
 
+// Sessions on GPU devices are never disposed: tensors may still hold GPU buffers their runs produced, and
+// releasing such a buffer after its session is gone crashes the process (ORT's WebGPU allocator belongs to the
+// session). They are kept here instead (a recompile or clearCache leaves at most one dead session each).
+const retired: NativeSession[] = [];
+
+/** Releases a graph session that is no longer used (kept alive on GPU devices, see above). */
+export function retireSession(session: NativeSession, dev: Device): void {
+  if (dev.type === "cpu") session.dispose();
+  else retired.push(session);
+}
+
 /** Creates the ONNX Runtime session of a lowered graph. */
 export function createGraphSession(lowered: IRGraph, config: GraphConfig, dev: Device, name: string, dynamicBatch = false): { session: NativeSession; bytes: Uint8Array; options: Record<string, unknown>; emitMs: number; sessionMs: number } {
   const t0 = now();

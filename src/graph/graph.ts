@@ -21,7 +21,17 @@
  * - With an optimizer added, the graph runs it after build (you do not call `optimizer.step()` in build), then
  *   clears the gradients; the LR scheduler steps after every optimizer step. Scalars the optimizer computes from
  *   JS numbers (lr, bias corrections) are graph inputs, recomputed each call by replaying its step symbolically.
- *   In-place writes must go through flowbook's in-place ops (they call dispatch's `assign`).
+ *   In-place writes go through dispatch's `assign`: flowbook's in-place ops (`add_`, `copy_`, ...), the
+ *   flow.optim optimizers (parameters and state are written in place, never replaced) and BatchNorm's running
+ *   statistics all do, so any of them inside a traced step becomes graph state written back after each run.
+ *   Writes into part of a captured tensor cannot be traced (an error says so); in-place ops on views of
+ *   symbolic tensors change the view only.
+ * - Modules called inside build (`this.model(x)`) push their path as the scope of the ops they record, so
+ *   the text form and the picture group ops by module.
+ * - Devices: a graph compiles for its inputs' device. On webgpu the session keeps outputs (results, updated
+ *   parameters and state) in GPU buffers and device-resident inputs are fed without copies.
+ * - Inside `flow.profiler.profile(...)` graph calls add one event per ONNX node, timed by ONNX Runtime's own
+ *   profiler (see profiling.ts).
  * - Outputs must be Tensors, or arrays/objects of Tensors.
  */
 import { Tensor } from "../tensor/tensor";
@@ -29,7 +39,7 @@ import { Device, getDefaultDevice } from "../backend/device";
 import { callerLine } from "../ops/dispatch";
 import { GraphConfig } from "./config";
 import {
-  Compiled, OptimizerLike, SchedulerLike, Variant, traceBuild, optimizeAndLower, createGraphSession, replayHyper, runCompiled,
+  Compiled, OptimizerLike, SchedulerLike, Variant, retireSession, traceBuild, optimizeAndLower, createGraphSession, replayHyper, runCompiled,
 } from "./compile";
 import { flatten, unflatten, templateKey } from "./tree";
 import { versionOf } from "./versions";
@@ -116,7 +126,7 @@ export class Graph {
 
   /** Drops every compiled signature (the next call traces and compiles again). */
   clearCache(): void {
-    for (const c of this[STATE].cache.values()) c.session.dispose();
+    for (const c of this[STATE].cache.values()) retireSession(c.session, c.device);
     this[STATE].cache.clear();
     this[STATE].last = null;
   }
@@ -133,7 +143,7 @@ export class Graph {
     let entry = st.cache.get(key);
     if (entry && entry.baked.some((b) => versionOf(b.tensor) !== b.version)) {
       this._log(1, `recompiling ${key}: a baked tensor changed since it was compiled`);
-      entry.session.dispose();
+      retireSession(entry.session, entry.device);
       st.cache.delete(key);
       entry = undefined;
     }
@@ -209,7 +219,7 @@ export class Graph {
     while (st.cache.size > this.config.maxCachedSignatures) {
       const [oldKey, old] = st.cache.entries().next().value as [string, Compiled];
       st.cache.delete(oldKey);
-      old.session.dispose();
+      retireSession(old.session, old.device);
       this._log(1, `dropped compiled signature ${oldKey} (cache holds ${this.config.maxCachedSignatures})`);
     }
     return entry;

@@ -18,6 +18,8 @@ import * as path from "path";
 import { createSession, NativeSession } from "../backend/ort";
 import type { ProfileEvent, ProfileSink } from "../profiler/events";
 
+const retired: NativeSession[] = [];
+
 /** One node execution read from ORT's trace. */
 export interface OrtNodeEvent { node: string; op: string; tsUs: number; durUs: number; provider?: string; shapes?: number[][] }
 
@@ -61,7 +63,8 @@ export function runProfiled<T>(bytes: Uint8Array, options: Record<string, unknow
       result = run(session);
       session.endProfiling();
     } finally {
-      session.dispose();
+      if (device === "cpu") session.dispose();
+      else retired.push(session); // its outputs may live on in GPU buffers (see compile.ts retireSession)
     }
     const file = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => path.join(dir, f))[0];
     if (!file) throw new Error(`nn.Graph profiling: ONNX Runtime wrote no profile into ${dir}`);

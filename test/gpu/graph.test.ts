@@ -66,6 +66,16 @@ test("CNN training graph on webgpu (SGD momentum, batch norm, maxpool indices on
   assert.ok(mp.fused?.includes("on CPU"), "placed on ORT's CPU provider through float64 casts");
   assert.equal(w.model.conv1.weight.device.name, "webgpu");
   assert.ok(w.model.conv1.weight._deviceValue !== null, "updated parameters stay on the device");
+  // An inference graph that baked the weights recompiles after the training graph wrote them on the device.
+  w.model.eval();
+  const inf = inferGraph(w.model), xi = det([1, 3, 8, 8], 9, 1).to("webgpu");
+  const y1 = onCpu(inf(xi) as Tensor);
+  w.model.train();
+  w.g(det([4, 3, 8, 8], 30, 1).to("webgpu"), flow.tensor([0, 1, 2, 3], { dtype: "int64" }).to("webgpu"));
+  w.model.eval();
+  const y2 = onCpu(inf(xi) as Tensor);
+  assert.equal(inf.callTimings().filter((t) => t.compiled).length, 2, "recompiled after the device write");
+  assert.ok(maxDiff(y1, y2) > 0, "and sees the new weights");
 });
 
 test("AMP (float16) CNN inference graph on webgpu is within float16 tolerance of CPU float32", { skip }, () => {
