@@ -9,7 +9,7 @@
 import type { Graph } from "./graph";
 import type { Compiled } from "./compile";
 import type { IRGraph, IRNode } from "./ir";
-import { shortLine } from "./repr";
+import { moduleClasses, sourceText } from "./repr";
 
 /** Options of `graph.display()`. */
 export interface DisplayOptions {
@@ -79,6 +79,7 @@ export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {
     `  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, height=0.25];`,
     `  edge [fontname="Helvetica", fontsize=7, color="#666666", arrowsize=0.5];`,
   ];
+  const classes = moduleClasses(graph);
   // Clusters: open modules (scope depth <= depth) group their drawn nodes.
   const clusterMembers = new Map<string, string[]>();
   const put = (scope: string, line: string) => { const l = clusterMembers.get(scope); if (l) l.push(line); else clusterMembers.set(scope, [line]); };
@@ -89,7 +90,7 @@ export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {
     const outShape = n.outputs[0] ? `\\n${shapeText(g, n.outputs[0])}` : "";
     const phase = n.phase === "forward" ? "" : `, style="rounded,filled,dashed"`;
     const border = n.fused ? `, color="#d62728", penwidth=2, fontcolor="#d62728"` : "";
-    const tip = n.sourceLine ? `, tooltip="${esc(shortLine(n.sourceLine))}"` : "";
+    const tip = n.sourceLine ? `, tooltip="${esc(sourceText(n, graph.constructor.name, classes))}"` : "";
     put(n.scope, `"${box}" [label="${esc(n.op)}${outShape}${fused}", fillcolor="${colorOf(n.op)}"${phase}${border}${tip}];`);
   }
   for (const [id, e] of collapsed) {

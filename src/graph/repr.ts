@@ -49,13 +49,18 @@ export function moduleClasses(graph: Graph): Map<string, Function> {
   return m;
 }
 
+/** A node's source line for display: short file name, and the graph's and modules' class names (not V8's). */
+export function sourceText(n: IRNode, cls: string, classes: Map<string, Function>): string {
+  return shortLine(n.sourceLine).replace(/^Function\.build\b/, `${cls}.build`).replace(/^Proxy\.(\w+)/, (_m, f: string) => `${ownerClass(n.scope, classes)}.${f}`);
+}
+
 function opLine(g: IRGraph, n: IRNode, cls: string, classes: Map<string, Function> = new Map()): string {
   const outs = n.outputs.map((o) => `${o}:(${metaText(g.meta.get(o))})`).join(", ");
   const ins = n.inputs.map((i) => (i ? g.label(i) : "_")).join(", ");
   const fused = n.fused ? ` fused=[${n.fused.join("+")}]` : "";
   const phase = n.phase === "forward" ? "" : ` [${n.phase}]`;
   // build() runs with the graph (a callable, so V8 calls its type "Function") as `this`.
-  const at = n.sourceLine ? ` at ${shortLine(n.sourceLine).replace(/^Function\.build\b/, `${cls}.build`).replace(/^Proxy\.(\w+)/, (_m, f: string) => `${ownerClass(n.scope, classes)}.${f}`)}` : "";
+  const at = n.sourceLine ? ` at ${sourceText(n, cls, classes)}` : "";
   return `(OPERATOR: ${n.op}(${ins}) -> (${outs})${fused}${phase}${at})`;
 }
 

@@ -205,3 +205,19 @@ test("graph.debug(1) logs trace, passes, lowering and session times; compile tim
   assert.ok(t[0].compiled && t[0].compileMs > 0 && !t[1].compiled && t[1].compileMs === 0);
   assert.ok(t[1].runMs > 0 && t[1].runMs < t[0].totalMs);
 });
+
+test("the CNN's picture clusters ops by module (classes in labels); debug(2) prints the text form", async () => {
+  const model = new SmallCNN(); model.eval();
+  class Infer extends Graph { model = model; build(x: Tensor) { return this.model(x); } }
+  const g = new Infer();
+  const logs: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => { logs.push(a.join(" ")); };
+  try { g.debug(2)(batches[0][0]); } finally { console.log = orig; }
+  assert.ok(logs.some((l) => l.startsWith("(GRAPH:Infer): (") && l.includes("(MODULE:model.block:ResBlock())")), "debug(2) prints the repr");
+  assert.ok(logs.some((l) => /pass constant_folding: \d+ change\(s\)/.test(l)), "debug(2) logs each pass");
+  const svg = (await g.display({ depth: 3 }))["image/svg+xml"];
+  for (const c of ["cluster_model.block", "model.block (ResBlock)", "model.block.conv1 (Conv2d)", "model.bn1 (BatchNorm2d)"]) assert.ok(svg.includes(c), `svg has ${c}`);
+  const collapsed = (await g.display({ depth: 1 }))["image/svg+xml"];
+  assert.ok(collapsed.includes("model.block") && collapsed.includes("ops:"), "depth 1 collapses the block into one box");
+});
