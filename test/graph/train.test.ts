@@ -88,6 +88,13 @@ test("gradient accumulation over 2 calls equals eager accumulation", () => {
   assert.deepEqual(graph.g.compiledSignatures().map((c) => c.variant).sort(), ["accum", "step"]);
 });
 
+test("gradient accumulation with AdamW and SGD momentum (state advances only on the optimizer's step)", () => {
+  for (const make of [(m: MLP) => adamw(m.parameters(), 0.05), (m: MLP) => sgd(m.parameters(), 0.05, 0.9)]) {
+    assertSame(trainEager(make, 2), trainGraph(make, 2), 2e-5);
+    assertSame(trainEager(make, 5), trainGraph(make, 5), 2e-5);
+  }
+});
+
 test("an inference graph over the trained model recompiles after training changed its weights", () => {
   const { model, g } = trainGraph((m) => sgd(m.parameters(), 0.1));
   class Infer extends Graph { model = model; build(x: Tensor) { return this.model(x); } }
