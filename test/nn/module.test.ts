@@ -292,6 +292,8 @@ test("layer constructors check arguments with PyTorch's messages", () => {
   assert.throws(() => new nn.Conv2d(3, 8, 3, { groups: 2 }), /in_channels must be divisible by groups/);
   assert.throws(() => new nn.Conv2d(4, 6, 3, { groups: 4 }), /out_channels must be divisible by groups/);
   assert.throws(() => new nn.Conv2d(4, 6, 3, { stride: 2, padding: "same" }), /padding='same' is not supported for strided convolutions/);
+  assert.throws(() => new nn.Conv2d(2, 3, 3, { paddingMode: "circular" }), /padding_mode='circular' is not supported yet/);
+  assert.throws(() => new nn.Conv2d(2, 3, 3, { paddingMode: "mirror" as never }), /padding_mode must be one of/);
   assert.throws(() => new nn.GroupNorm(3, 16), /num_channels must be divisible by num_groups/);
   assert.throws(() => new nn.Dropout(1.5), /dropout probability has to be between 0 and 1, but got 1.5/);
   assert.throws(() => new nn.Linear(2, 3, { bais: false } as never), /Linear\(\) got an unexpected option 'bais'/);

@@ -47,6 +47,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
     if (outChannels % o.groups !== 0) throw new Error("out_channels must be divisible by groups");
     const validModes = ["zeros", "reflect", "replicate", "circular"];
     if (!validModes.includes(o.paddingMode)) throw new Error(`padding_mode must be one of ${JSON.stringify(validModes)}, but got padding_mode='${o.paddingMode}'`);
+    if (o.paddingMode === "circular") throw new Error(`${layer}: padding_mode='circular' is not supported yet (flow.nn.functional.pad has no circular mode); use 'zeros', 'reflect' or 'replicate'`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = ntuple(layer, "kernel_size", kernelSize, n);
