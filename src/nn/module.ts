@@ -66,18 +66,22 @@ function onDefine(target: object, key: string | symbol, desc: PropertyDescriptor
   if (typeof key === "symbol" || !("value" in desc)) return Reflect.defineProperty(target, key, desc);
   const st = (target as { [STATE]: ModuleState })[STATE];
   const v = desc.value;
+  // A class field redeclared without initializer in a subclass (`weight!: Parameter;` under ES2022 class
+  // fields) defines `undefined` after the base constructor registered the value: keep the registration.
+  // Removing a registered entry takes null (or delete), as in PyTorch.
+  if (v === undefined && (st.params.has(key) || st.buffers.has(key) || st.modules.has(key))) return true;
   const forget = (...maps: Map<string, unknown>[]) => maps.forEach((m) => m.delete(key));
   if (v instanceof Parameter) { forget(st.buffers, st.modules); st.nonPersistent.delete(key); st.params.set(key, v); }
   else if (v instanceof Module) { forget(st.params, st.buffers); st.nonPersistent.delete(key); st.modules.set(key, v); }
   else if (st.params.has(key)) {
-    if (v !== null && v !== undefined) throw new TypeError(`cannot assign '${typeName(v)}' as parameter '${key}' (flow.nn.Parameter or null expected)`);
+    if (v !== null) throw new TypeError(`cannot assign '${typeName(v)}' as parameter '${key}' (flow.nn.Parameter or null expected)`);
     st.params.set(key, null);
   } else if (st.modules.has(key)) {
-    if (v !== null && v !== undefined) throw new TypeError(`cannot assign '${typeName(v)}' as child module '${key}' (flow.nn.Module or null expected)`);
+    if (v !== null) throw new TypeError(`cannot assign '${typeName(v)}' as child module '${key}' (flow.nn.Module or null expected)`);
     st.modules.set(key, null);
   } else if (st.buffers.has(key)) {
-    if (v !== null && v !== undefined && !(v instanceof Tensor)) throw new TypeError(`cannot assign '${typeName(v)}' as buffer '${key}' (flow.Tensor or null expected)`);
-    st.buffers.set(key, v ?? null);
+    if (v !== null && !(v instanceof Tensor)) throw new TypeError(`cannot assign '${typeName(v)}' as buffer '${key}' (flow.Tensor or null expected)`);
+    st.buffers.set(key, v);
   }
   return Reflect.defineProperty(target, key, desc);
 }

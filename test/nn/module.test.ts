@@ -183,6 +183,19 @@ test("registration by assignment follows PyTorch's __setattr__ rules", () => {
   assert.throws(() => n.registerParameter("note", null), /attribute 'note' already exists/);
 });
 
+test("a subclass redeclaring a registered field without initializer keeps the registration", () => {
+  class MyLinear extends nn.Linear {
+    // TypeScript flags this (TS2612), but notebook cells are transpiled without type checks: the field is
+    // emitted and defines `undefined` after Linear's constructor ran.
+    // @ts-expect-error TS2612
+    weight: flow.nn.Parameter;
+    extra = new nn.Parameter(flow.zeros(1));
+  }
+  const m = new MyLinear(2, 3);
+  assert.ok(m.weight instanceof nn.Parameter);
+  assert.deepEqual(Object.keys(m.stateDict()), ["weight", "bias", "extra"]);
+});
+
 test("modules are callable functions whose prototype chain is the class", () => {
   const lin = new nn.Linear(3, 2);
   assert.equal(typeof lin, "function");
