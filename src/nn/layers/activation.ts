@@ -11,6 +11,7 @@ import { F } from "./functional";
  * result out of place (the returned values are the same).
  */
 export class ReLU extends Module<[Tensor], Tensor> {
+  /** PyTorch's inplace flag (kept for the repr; results are computed out of place). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean });
   constructor(...args: unknown[]) { super(); this.inplace = parseArgs<{ inplace: boolean }>("ReLU", args, ["inplace"], { inplace: false }).inplace; }
@@ -20,6 +21,7 @@ export class ReLU extends Module<[Tensor], Tensor> {
 
 /** Gaussian error linear unit; `approximate: "tanh"` selects the tanh approximation. */
 export class GELU extends Module<[Tensor], Tensor> {
+  /** 'none' (exact erf) or 'tanh'. */
   declare approximate: "none" | "tanh";
   constructor(approximate?: "none" | "tanh" | { approximate?: "none" | "tanh" });
   constructor(...args: unknown[]) {
@@ -33,6 +35,7 @@ export class GELU extends Module<[Tensor], Tensor> {
 
 /** x · sigmoid(x). `inplace` as in ReLU. */
 export class SiLU extends Module<[Tensor], Tensor> {
+  /** PyTorch's inplace flag (kept for the repr; results are computed out of place). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean });
   constructor(...args: unknown[]) { super(); this.inplace = parseArgs<{ inplace: boolean }>("SiLU", args, ["inplace"], { inplace: false }).inplace; }
@@ -52,6 +55,7 @@ export class Tanh extends Module<[Tensor], Tensor> {
 
 /** Softmax over `dim`. */
 export class Softmax extends Module<[Tensor], Tensor> {
+  /** Dimension the softmax runs over. */
   declare dim: number | null;
   constructor(dim?: number | null | { dim?: number | null });
   constructor(...args: unknown[]) { super(); this.dim = parseArgs<{ dim: number | null }>("Softmax", args, ["dim"], { dim: null }).dim; }

@@ -27,17 +27,29 @@ type ConvConfig = {
 
 /** What Conv1d, Conv2d and ConvTranspose2d share (PyTorch's _ConvNd): parameters, initialisation, repr. */
 export abstract class ConvNd extends Module<[Tensor], Tensor> {
+  /** Channels of the input. */
   declare inChannels: number;
+  /** Channels produced by the convolution. */
   declare outChannels: number;
+  /** Size of the window. */
   declare kernelSize: number[];
+  /** Stride of the window. */
   declare stride: number[];
+  /** Implicit padding. */
   declare padding: number[] | "same" | "valid";
+  /** Spacing between window elements. */
   declare dilation: number[];
+  /** True for transposed convolutions. */
   declare transposed: boolean;
+  /** Extra size added to one side of a transposed convolution's output. */
   declare outputPadding: number[];
+  /** Number of blocked connections from input to output channels. */
   declare groups: number;
+  /** How padding is filled: 'zeros', 'reflect' or 'replicate'. */
   declare paddingMode: PaddingMode;
+  /** Learnable weight (null when the layer has none). */
   declare weight: Parameter;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(layer: string, n: number, transposed: boolean, inChannels: number, outChannels: number, kernelSize: number | number[], o: ConvConfig & FactoryOptions) {

@@ -7,7 +7,9 @@ import { F } from "./functional";
 
 /** Zeroes each element with probability `p` in training mode and scales the rest by 1/(1-p); identity in eval mode. */
 export class Dropout extends Module<[Tensor], Tensor> {
+  /** Probability of zeroing an element. */
   declare p: number;
+  /** PyTorch's inplace flag (kept for the repr; results are computed out of place). */
   declare inplace: boolean;
   constructor(p?: number | { p?: number; inplace?: boolean }, inplace?: boolean);
   constructor(...args: unknown[]) {

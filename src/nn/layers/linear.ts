@@ -18,9 +18,13 @@ export interface LinearOptions extends FactoryOptions { bias?: boolean }
  * @example const fc = new nn.Linear(4, 8, { bias: false })
  */
 export class Linear extends Module<[Tensor], Tensor> {
+  /** Size of each input sample. */
   declare inFeatures: number;
+  /** Size of each output sample. */
   declare outFeatures: number;
+  /** Learnable weight (null when the layer has none). */
   declare weight: Parameter;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, bias?: boolean | LinearOptions, opts?: FactoryOptions);

@@ -17,15 +17,25 @@ export interface BatchNormOptions extends FactoryOptions { eps?: number; momentu
  * `momentum: null` uses a cumulative moving average, as in PyTorch.
  */
 export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
+  /** Number of channels C. */
   declare numFeatures: number;
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Weight of the newest batch in the running statistics (null: cumulative average). */
   declare momentum: number | null;
+  /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
+  /** Whether running mean and variance are kept (and used in eval mode). */
   declare trackRunningStats: boolean;
+  /** Learnable weight (null when the layer has none). */
   declare weight: Parameter | null;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
+  /** Running mean of each channel (a buffer; the stateDict key is PyTorch's). */
   declare running_mean: Tensor | null;
+  /** Running variance of each channel (a buffer). */
   declare running_var: Tensor | null;
+  /** Number of training batches seen (int64 buffer). */
   declare num_batches_tracked: Tensor | null;
 
   constructor(layer: string, numFeatures: number, rest: unknown[]) {
@@ -103,10 +113,15 @@ export interface LayerNormOptions extends FactoryOptions { eps?: number; element
 
 /** Layer normalisation over the trailing `normalizedShape` dims; weight/bias of that shape when elementwiseAffine. */
 export class LayerNorm extends Module<[Tensor], Tensor> {
+  /** Trailing dims normalised over. */
   declare normalizedShape: number[];
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Whether weight and bias are learnable. */
   declare elementwiseAffine: boolean;
+  /** Learnable weight (null when the layer has none). */
   declare weight: Parameter | null;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(normalizedShape: number | number[], eps?: number | LayerNormOptions, elementwiseAffine?: boolean, opts?: FactoryOptions);
@@ -131,11 +146,17 @@ export interface GroupNormOptions extends FactoryOptions { eps?: number; affine?
 
 /** Group normalisation: channels split into `numGroups` groups; weight/bias [numChannels] when affine. */
 export class GroupNorm extends Module<[Tensor], Tensor> {
+  /** Number of channel groups. */
   declare numGroups: number;
+  /** Number of channels. */
   declare numChannels: number;
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
+  /** Learnable weight (null when the layer has none). */
   declare weight: Parameter | null;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, eps?: number | GroupNormOptions, affine?: boolean, opts?: FactoryOptions);
