@@ -47,7 +47,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
   declare groups: number;
   /** How padding is filled: 'zeros', 'reflect' or 'replicate'. */
   declare paddingMode: PaddingMode;
-  /** Learnable weight (null when the layer has none). */
+  /** Learnable weight: [out, in/groups, ...kernel] ([in, out/groups, ...kernel] when transposed). */
   declare weight: Parameter;
   /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;

@@ -22,7 +22,7 @@ export class Linear extends Module<[Tensor], Tensor> {
   declare inFeatures: number;
   /** Size of each output sample. */
   declare outFeatures: number;
-  /** Learnable weight (null when the layer has none). */
+  /** Learnable weight [outFeatures, inFeatures]. */
   declare weight: Parameter;
   /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;

@@ -27,7 +27,7 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
   declare affine: boolean;
   /** Whether running mean and variance are kept (and used in eval mode). */
   declare trackRunningStats: boolean;
-  /** Learnable weight (null when the layer has none). */
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
   /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
@@ -119,7 +119,7 @@ export class LayerNorm extends Module<[Tensor], Tensor> {
   declare eps: number;
   /** Whether weight and bias are learnable. */
   declare elementwiseAffine: boolean;
-  /** Learnable weight (null when the layer has none). */
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
   /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
@@ -154,7 +154,7 @@ export class GroupNorm extends Module<[Tensor], Tensor> {
   declare eps: number;
   /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
-  /** Learnable weight (null when the layer has none). */
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
   /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
