@@ -29,7 +29,7 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
   declare trackRunningStats: boolean;
   /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
-  /** Learnable bias, or null when created with `bias: false`. */
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
   /** Running mean of each channel (a buffer; the stateDict key is PyTorch's). */
   declare running_mean: Tensor | null;
@@ -121,7 +121,7 @@ export class LayerNorm extends Module<[Tensor], Tensor> {
   declare elementwiseAffine: boolean;
   /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
-  /** Learnable bias, or null when created with `bias: false`. */
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
 
   constructor(normalizedShape: number | number[], eps?: number | LayerNormOptions, elementwiseAffine?: boolean, opts?: FactoryOptions);
@@ -156,7 +156,7 @@ export class GroupNorm extends Module<[Tensor], Tensor> {
   declare affine: boolean;
   /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
-  /** Learnable bias, or null when created with `bias: false`. */
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, eps?: number | GroupNormOptions, affine?: boolean, opts?: FactoryOptions);
