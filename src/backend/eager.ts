@@ -8,11 +8,14 @@ import type { Meta, OpDef } from "../ops/registry";
 import { OnnxBuilder } from "../ops/builder";
 import { encodeModel } from "../onnx/proto";
 import { createSession, NativeSession, ort } from "./ort";
-import { Device, executionProviders } from "./device";
+import { Device, executionProviders, device as parseDevice } from "./device";
+import { IR_VERSION, OPSET } from "../onnx/opset";
+import { canReside, deviceTensor, feedValue, download, transferTo } from "./gpu";
+import { setHostFromDevice } from "../tensor/tensor";
 
-/** ONNX opset and IR version of every model flowbook writes (python3-onnx 1.12's checker knows up to 17). */
-export const OPSET = 17;
-export const IR_VERSION = 8;
+setHostFromDevice(download);
+
+export { OPSET, IR_VERSION } from "../onnx/opset";
 
 const DEFAULT_HOST_MAX = 4096;
 const MAX_SESSIONS = 4096;
@@ -33,6 +36,10 @@ export function runEager(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMe
     if (outs) eagerStats.hostKernelCalls++;
     if (outs) return outs.map((data, i) => Tensor._fromArray(data, [...outMeta[i].shape], outMeta[i].dtype, dev));
   }
+  if (dev.type !== "cpu" && op.cpuFallback?.includes(dev.type)) {
+    const cpu = parseDevice("cpu");
+    return runSession(op, inputs.map((t) => transferTo(t, cpu)), attrs, outMeta, cpu).map((t) => transferTo(t, dev));
+  }
   return runSession(op, inputs, attrs, outMeta, dev);
 }
 
@@ -48,10 +55,15 @@ export function singleOpModel(op: OpDef<any>, inMeta: readonly Meta[], attrs: un
   const inNames = inMeta.map((_, i) => `in${i}`);
   const outs = op.lower(b, inNames, attrs as never, inMeta, outMeta);
   if (outs.length !== outMeta.length) throw new Error(`op '${op.name}': lowering produced ${outs.length} outputs, shape rule ${outMeta.length}`);
-  // Outputs must be distinct graph values; an Identity separates an output that is an input or repeated.
+  // Graph outputs are named out0, out1, ... (renamed in place; an Identity when an output is an input or repeated).
   const outNames = outs.map((o, i) => {
-    if (inNames.includes(o) || outs.indexOf(o) !== i) return b.op("Identity", [o]);
-    return o;
+    const name = `out${i}`;
+    if (inNames.includes(o) || outs.indexOf(o) !== i) { b.nodes.push({ opType: "Identity", inputs: [o], outputs: [name] }); return name; }
+    for (const n of b.nodes) {
+      n.outputs = n.outputs.map((v) => (v === o ? name : v));
+      n.inputs = n.inputs.map((v) => (v === o ? name : v));
+    }
+    return name;
   });
   return encodeModel({
     irVersion: IR_VERSION,
@@ -81,7 +93,9 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const session = createSession(bytes, {
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
-    intraOpNumThreads: 0,
+    ...op.sessionOptions,
+    // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
+    ...(dev.type === "cpu" ? {} : { preferredOutputLocation: Object.fromEntries(outMeta.map((_m, i) => [`out${i}`, canReside(outMeta[i].dtype) ? "gpu-buffer" : "cpu"])) }),
   }, `the eager '${op.name}' op`);
   s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
   eagerStats.sessionsCreated++;
@@ -99,7 +113,8 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const { Tensor: OrtTensor } = ort();
   const feeds: Record<string, any> = {};
   inputs.forEach((t, i) => {
-    if (s.inputNames.includes(`in${i}`)) feeds[`in${i}`] = t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
+    if (!s.inputNames.includes(`in${i}`)) return;
+    feeds[`in${i}`] = dev.type === "cpu" ? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape) : feedValue(t);
   });
   const fetches: Record<string, null> = {};
   for (const n of s.outputNames) fetches[n] = null;
@@ -115,6 +130,8 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     const v = result[n];
     const dtype = dtypeFromOrt(v.type);
     if (dtype !== outMeta[i].dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${outMeta[i].dtype}`);
+    if (numelOf(v.dims) !== numelOf(outMeta[i].shape)) throw new Error(`op '${op.name}': ONNX Runtime returned shape [${v.dims}], shape rule said [${outMeta[i].shape}]`);
+    if (v.location === "gpu-buffer") return deviceTensor(v, [...outMeta[i].shape], dtype, dev);
     return Tensor._fromArray(v.data as TypedArray, [...outMeta[i].shape], dtype, dev);
   });
 }

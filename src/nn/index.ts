@@ -10,3 +10,4 @@ export * from "./layers/index";
 export * as init from "./init";
 export * as utils from "./utils";
 export * as functional from "./functional";
+export { Graph } from "../graph/graph";

@@ -1,0 +1,231 @@
+/**
+ * Pooling. Two primitives, `maxPool` (ONNX MaxPool with its Indices output) and `avgPool` (ONNX
+ * AveragePool), for any number of spatial dimensions; adaptiveAvgPool2d is derived (AvgPool when the input
+ * divides evenly, else a product with PyTorch's pooling matrices).
+ *   maxPool: dx = the cotangent scattered (added) to the argmax positions, read from the Indices output
+ *   avgPool: dx = a depthwise transposed conv of dy / divisor with a kernel of ones
+ */
+import { Tensor } from "../../tensor/tensor";
+import { defineOp, Meta } from "../../ops/registry";
+import { bind, bind1 } from "../../ops/dispatch";
+import { parseArgs, tuple } from "../../ops/args";
+import { int, ints } from "../../onnx/proto";
+import { reshape, permute } from "../../ops/shape";
+import { matmul } from "../../ops/linalg";
+import { mul, sub } from "../../ops/elementwise";
+import { constTensor, indexTensor, takeGrad } from "./take";
+
+/** @internal Attributes of both pooling primitives (pads ONNX-ordered: begins then ends). */
+export interface PoolAttrs { kernel: number[]; stride: number[]; pads: number[]; dilation: number[]; ceilMode: boolean; countIncludePad?: boolean }
+
+const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
+
+/** PyTorch's pooling output size (pooling_output_shape), ceil mode included. */
+export function poolOutSize(size: number, k: number, pad: number, stride: number, dilation: number, ceil: boolean): number {
+  let out = Math.floor((size + 2 * pad - dilation * (k - 1) - 1 + (ceil ? stride - 1 : 0)) / stride) + 1;
+  if (ceil && (out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+function poolShapeRule(op: string, [x]: readonly Meta[], a: PoolAttrs): number[] {
+  const k = a.kernel.length;
+  if (x.shape.length !== k + 2 || x.shape.slice(1).some((d) => d === 0)) {
+    throw new RangeError(`${op}: non-empty ${k + 1}D or ${k + 2}D (batch mode) tensor expected for input, got ${fmt(x.shape)}`);
+  }
+  a.kernel.forEach((kk, i) => {
+    const eff = op.startsWith("max") ? (kk - 1) * a.dilation[i] + 1 : kk;
+    if (a.pads[i] > eff / 2) {
+      throw new RangeError(op.startsWith("max")
+        ? `${op}: pad should be at most half of effective kernel size, but got pad=${a.pads[i]}, kernel_size=${kk} and dilation=${a.dilation[i]}`
+        : `${op}: pad should be at most half of kernel size, but got pad=${a.pads[i]} and kernel_size=${kk}`);
+    }
+  });
+  const sp = x.shape.slice(2);
+  const out = sp.map((d, i) => poolOutSize(d, a.kernel[i], a.pads[i], a.stride[i], a.dilation[i], a.ceilMode));
+  if (out.some((o) => o < 1)) {
+    throw new RangeError(`${op}: Given input size: (${x.shape.slice(1).join("x")}). Calculated output size: (${[x.shape[1], ...out].join("x")}). Output size is too small`);
+  }
+  return [x.shape[0], x.shape[1], ...out];
+}
+
+const poolOnnxAttrs = (a: PoolAttrs) => ({ kernel_shape: ints(a.kernel), strides: ints(a.stride), pads: ints(a.pads), ceil_mode: int(+a.ceilMode) });
+
+defineOp<PoolAttrs>({
+  name: "maxPool",
+  infer: (ins, a) => {
+    const shape = poolShapeRule("max_pool2d", ins, a);
+    return [{ shape, dtype: ins[0].dtype }, { shape, dtype: "int64" }];
+  },
+  // Indices are flat over the whole input (N*C*H*W), as ONNX defines them; F.maxPool2d converts to per-plane.
+  // ORT's WebGPU MaxPool has no Indices output ("not supported yet", ORT 1.30): eager falls back to the CPU provider.
+  cpuFallback: ["webgpu"],
+  lower: (b, [x], a) => b.node("MaxPool", [x], { ...poolOnnxAttrs(a), dilations: ints(a.dilation) }, 2),
+  vjp: ({ grads: [g], inputs: [x], outputs: [, idx] }) => {
+    const n = x.numel();
+    return [reshape(takeGrad(reshape(g!, [-1]), reshape(idx, [-1]), 0, n), x.shape)];
+  },
+});
+
+defineOp<PoolAttrs>({
+  name: "avgPool",
+  infer: (ins, a) => [{ shape: poolShapeRule("avg_pool2d", ins, a), dtype: ins[0].dtype }],
+  lower: (b, [x], a) => [b.op("AveragePool", [x], { ...poolOnnxAttrs(a), count_include_pad: int(+!!a.countIncludePad) })],
+  vjp: ({ grads: [g], inputs: [x], attrs }) => [avgPoolVjp(g!, x, attrs)],
+});
+
+/** PyTorch's divisor of each output window along one dimension (before multiplying dimensions). */
+function windowSizes(size: number, out: number, k: number, pad: number, stride: number, includePad: boolean): number[] {
+  return Array.from({ length: out }, (_, o) => {
+    let start = o * stride - pad;
+    let end = Math.min(start + k, size + pad);
+    if (includePad) return end - start;
+    start = Math.max(start, 0);
+    end = Math.min(end, size);
+    return end - start;
+  });
+}
+
+// dx = convTranspose(dy / divisor, ones) per channel. The transposed conv spans (Ho-1)*s + k - pb rows;
+// its end pad crops what lies past x, or zero padding extends it where the last rows were never read.
+function avgPoolVjp(g: Tensor, x: Tensor, a: PoolAttrs): Tensor {
+  const k = a.kernel.length, c = x.shape[1], sp = x.shape.slice(2), out = g.shape.slice(2);
+  const sizes = sp.map((d, i) => windowSizes(d, out[i], a.kernel[i], a.pads[i], a.stride[i], !!a.countIncludePad));
+  const inv = outerProduct(sizes).map((v) => 1 / v);
+  const scaled = mul(g, constTensor(inv, [...out], g));
+  const ends = sp.map((d, i) => (out[i] - 1) * a.stride[i] + a.kernel[i] - a.pads[i] - d);
+  const ones = constTensor(new Array(c * a.kernel.reduce((p, q) => p * q, 1)).fill(1), [c, 1, ...a.kernel], g);
+  let dx = bind1("convTranspose", [scaled, ones], {
+    stride: a.stride, pads: [...a.pads.slice(0, k), ...ends.map((e) => Math.max(e, 0))], dilation: a.kernel.map(() => 1), groups: c,
+  });
+  if (ends.some((e) => e < 0)) dx = bind1("pad", [dx], { pads: [0, 0, ...ends.map(() => 0), 0, 0, ...ends.map((e) => Math.max(-e, 0))], mode: "constant", value: 0 });
+  return dx;
+}
+
+function outerProduct(lists: number[][]): number[] {
+  return lists.reduce<number[]>((acc, l) => acc.flatMap((v) => l.map((w) => v * w)), [1]);
+}
+
+// ---- public wrappers ---------------------------------------------------------------------------
+
+type IntOrList = number | number[];
+type MaxPoolOpts = { stride: IntOrList | null; padding: IntOrList; dilation: IntOrList; ceilMode: boolean; returnIndices: boolean };
+type AvgPoolOpts = { stride: IntOrList | null; padding: IntOrList; ceilMode: boolean; countIncludePad: boolean; divisorOverride: number | null };
+
+// PyTorch accepts unbatched [C, H, W] input; it runs as a batch of one.
+function unbatched(x: Tensor, k: number): [Tensor, (t: Tensor) => Tensor] {
+  if (x.ndim !== k + 1) return [x, (t) => t];
+  return [reshape(x, [1, ...x.shape]), (t) => reshape(t, t.shape.slice(1))];
+}
+
+function poolAttrs(fn: string, kernelSize: IntOrList, stride: IntOrList | null, padding: IntOrList, dilation: IntOrList, ceilMode: boolean, k: number): PoolAttrs {
+  const kernel = tuple(fn, "kernel_size", kernelSize, k);
+  const s = stride === null || (Array.isArray(stride) && stride.length === 0) ? kernel : tuple(fn, "stride", stride, k);
+  const p = tuple(fn, "padding", padding, k), d = tuple(fn, "dilation", dilation, k);
+  if (kernel.some((v) => v <= 0)) throw new RangeError(`${fn}: kernel_size must be greater than zero, but got ${fmt(kernel)}`);
+  if (s.some((v) => v <= 0)) throw new RangeError(`${fn}: stride must be greater than zero, but got ${fmt(s)}`);
+  if (d.some((v) => v <= 0)) throw new RangeError(`${fn}: dilation must be greater than zero, but got ${fmt(d)}`);
+  if (p.some((v) => v < 0)) throw new RangeError(`${fn}: pad must be non-negative, but got ${fmt(p)}`);
+  return { kernel, stride: s, pads: [...p, ...p], dilation: d, ceilMode: !!ceilMode };
+}
+
+/**
+ * 2-D max pooling over [N, C, H, W] (or [C, H, W]). Options in PyTorch's order: stride (default kernel
+ * size), padding, dilation, ceilMode, returnIndices. With returnIndices it returns `[values, indices]`, the
+ * indices flat within each H×W plane as PyTorch's are.
+ * @example F.maxPool2d(x, 3, { stride: 2, padding: 1 })
+ */
+export function maxPool2d(input: Tensor, kernelSize: IntOrList, opts: Partial<MaxPoolOpts> & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const a = parseArgs<MaxPoolOpts>("max_pool2d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
+  const [x, back] = unbatched(input, 2);
+  const [y, flat] = bind("maxPool", [x], poolAttrs("max_pool2d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 2));
+  if (!a.returnIndices) return back(y);
+  const [n, c, h, w] = x.shape;
+  const offsets = indexTensor(Array.from({ length: n * c }, (_, i) => i * h * w), x, [n, c, 1, 1]);
+  return [back(y), back(sub(flat, offsets))];
+}
+
+/**
+ * 2-D max pooling that also returns the argmax indices (per H×W plane): `[values, indices]`.
+ */
+export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): [Tensor, Tensor] {
+  const a = parseArgs<MaxPoolOpts>("max_pool2d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], {});
+  return maxPool2d(input, kernelSize, { ...a, returnIndices: true });
+}
+
+/**
+ * 1-D max pooling over [N, C, L] (or [C, L]). Options in PyTorch's order: stride, padding, dilation, ceilMode.
+ */
+export function maxPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor {
+  const a = parseArgs<MaxPoolOpts>("max_pool1d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
+  if (a.returnIndices) throw new RangeError("max_pool1d: returnIndices is supported by maxPool2d only");
+  const [x, back] = unbatched(input, 1);
+  return back(bind("maxPool", [x], poolAttrs("max_pool1d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 1))[0]);
+}
+
+/**
+ * 2-D average pooling over [N, C, H, W] (or [C, H, W]). Options in PyTorch's order: stride (default kernel
+ * size), padding, ceilMode, countIncludePad (default true), divisorOverride.
+ * @example F.avgPool2d(x, 2)
+ */
+export function avgPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor {
+  return avgPoolNd("avg_pool2d", 2, input, kernelSize, args);
+}
+
+/** 1-D average pooling over [N, C, L]. Options as avgPool2d. */
+export function avgPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor {
+  return avgPoolNd("avg_pool1d", 1, input, kernelSize, args);
+}
+
+function avgPoolNd(fn: string, k: number, input: Tensor, kernelSize: IntOrList, args: unknown[]): Tensor {
+  const a = parseArgs<AvgPoolOpts>(fn, args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null });
+  const [x, back] = unbatched(input, k);
+  const attrs = { ...poolAttrs(fn, kernelSize, a.stride, a.padding, 1, a.ceilMode, k), countIncludePad: !!a.countIncludePad };
+  let y = bind1("avgPool", [x], attrs);
+  if (a.divisorOverride !== null) {
+    if (!(a.divisorOverride > 0)) throw new RangeError(`${fn}: divisor must be not zero, got ${a.divisorOverride}`);
+    // Average times PyTorch's own divisor gives the window sum, then divide by the override.
+    const sp = x.shape.slice(2), out = y.shape.slice(2);
+    const sizes = sp.map((d, i) => windowSizes(d, out[i], attrs.kernel[i], attrs.pads[i], attrs.stride[i], attrs.countIncludePad));
+    y = mul(y, constTensor(outerProduct(sizes).map((v) => v / a.divisorOverride!), [...out], y));
+  }
+  return back(y);
+}
+
+/** PyTorch's adaptive pooling window [start, end) of output `o` of `out` over `size` inputs. */
+function adaptiveWindow(o: number, out: number, size: number): [number, number] {
+  return [Math.floor((o * size) / out), Math.ceil(((o + 1) * size) / out)];
+}
+
+/**
+ * Adaptive 2-D average pooling to `outputSize` (int, [h, w]; null keeps that input size) over [N, C, H, W]
+ * (or [C, H, W]). When the input size divides evenly this is one AveragePool; otherwise a product with
+ * PyTorch's pooling matrices (window [floor(i*H/h), ceil((i+1)*H/h))).
+ * @example F.adaptiveAvgPool2d(x, 1)
+ */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: number | (number | null)[]): Tensor {
+  if (input.ndim !== 3 && input.ndim !== 4) throw new RangeError(`adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got ${fmt(input.shape)}`);
+  const sp = input.shape.slice(-2);
+  const req = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize;
+  if (req.length !== 2) throw new TypeError(`adaptive_avg_pool2d: output_size must be 2, got ${JSON.stringify(outputSize)}`);
+  const out = req.map((o, i) => (o === null ? sp[i] : o));
+  if (out.some((o) => !Number.isInteger(o) || o < 0)) throw new RangeError(`adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${out.join(", ")}}`);
+  if (input.shape.slice(1, -2).some((d) => d === 0) || sp.some((d) => d === 0)) throw new RangeError(`adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmt(input.shape)} with dimension ${input.shape.indexOf(0)} being empty`);
+  if (sp.every((d, i) => d % out[i] === 0)) {
+    const kernel = sp.map((d, i) => d / out[i]);
+    return avgPool2d(input, kernel, { stride: kernel });
+  }
+  // y = P_h · x · P_wᵀ with P[o, i] = 1/|window o| for i in window o.
+  const poolMatrix = (o: number, size: number) => {
+    const m = new Array<number>(o * size).fill(0);
+    for (let r = 0; r < o; r++) {
+      const [s, e] = adaptiveWindow(r, o, size);
+      for (let i = s; i < e; i++) m[r * size + i] = 1 / (e - s);
+    }
+    return m;
+  };
+  const ph = constTensor(poolMatrix(out[0], sp[0]), [out[0], sp[0]], input);
+  const pwT = permute(constTensor(poolMatrix(out[1], sp[1]), [out[1], sp[1]], input), [1, 0]);
+  return matmul(matmul(ph, input), pwT);
+}
