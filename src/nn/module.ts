@@ -16,10 +16,12 @@
  * Module<[Tensor], Tensor>`), user modules default to `(...args: any[]) => any`.
  */
 import { Tensor } from "../tensor/tensor";
-import { DType, DTYPES, allocArray, isFloating } from "../tensor/dtype";
+import { DType, DTYPES, isFloating } from "../tensor/dtype";
 import { Device, device as parseDevice } from "../backend/device";
 import { noGrad } from "../autograd/mode";
 import { cast } from "../ops/elementwise";
+import { copy_, zero_ } from "../ops/inplace";
+import { toDevice } from "../ops/transfer";
 import { Parameter, replaceData } from "./parameter";
 import { addIndent } from "./pyrepr";
 
@@ -372,7 +374,7 @@ export class Module<In extends unknown[] = any[], Out = any> {
       if (!p.grad) continue;
       if (setToNone) { p.grad = null; continue; }
       const g = p.grad.gradFn ? p.grad.detach() : p.grad;
-      g._assignHost(allocArray(g.dtype, g.numel()));
+      noGrad(() => zero_(g));
       p.grad = g;
     }
   }
@@ -425,17 +427,12 @@ function addHook<H>(table: Map<number, H>, hook: H): RemovableHandle {
   return { id, remove: () => { table.delete(id); } };
 }
 
-/** Copies `src` into `dst`'s storage (casting dtype), without recording gradients: PyTorch's `param.copy_`. */
+/** Copies `src` into `dst` (converting dtype and device), without recording gradients: PyTorch's `param.copy_`. */
 function copyInto(dst: Tensor, src: Tensor): void {
-  noGrad(() => dst._assignHost(cast(src.detach(), dst.dtype).toTypedArray()));
+  noGrad(() => copy_(dst, src.detach()));
 }
 
-function moveTo(t: Tensor, dev: Device): Tensor {
-  if (t.device === dev) return t;
-  const to = (t as Tensor & { to?: (d: Device) => Tensor }).to;
-  if (typeof to !== "function") throw new Error(`Module.to: cannot move a tensor from ${t.device.name} to ${dev.name}: no backend for ${dev.type} is loaded`);
-  return to.call(t, dev);
-}
+const moveTo = (t: Tensor, dev: Device): Tensor => (t.device === dev ? t : toDevice(t, dev));
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const count = (ps: Parameter[]) => ps.reduce((a, p) => a + p.numel(), 0);

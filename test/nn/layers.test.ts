@@ -1,17 +1,15 @@
 /**
  * Every layer against its PyTorch module: same constructor arguments, PyTorch's initial weights loaded
  * through loadStateDict, then forward output, parameter and input gradients, and state after the call
- * (BatchNorm running stats) must match. Runs once flow.nn.functional is present (the nnf branch).
+ * (BatchNorm running stats) must match.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as flow from "../../src/index";
 import { assertClose, randomData, rng } from "../helpers/torch";
-import { JsonTensor, flat, fromJson, stateFromJson, toJson, torchJson } from "./helpers";
+import { JsonTensor, flat, fromJson, stateFromJson, torchJson } from "./helpers";
 
 const nn = flow.nn;
-const F = nn.functional as Record<string, unknown>;
-const skip = typeof F.conv2d === "function" ? false : "flow.nn.functional is not merged into this branch yet";
 
 interface In { shape: number[]; dtype?: string; range?: [number, number] }
 interface LayerCase { torch: string; flow: () => flow.nn.Module; inputs: In[]; eval?: boolean }
@@ -64,7 +62,7 @@ const inputs: JsonTensor[][] = CASES.map((c) => c.inputs.map((i) => {
   return { data, shape: i.shape, dtype: i.dtype ?? "float32" };
 }));
 interface Ref { init: Record<string, JsonTensor>; out: JsonTensor; seed: JsonTensor; grads: Record<string, JsonTensor>; xgrad: JsonTensor | null; after: Record<string, JsonTensor> }
-const refs: Ref[] = skip ? [] : torchJson<Ref[]>(`
+const refs = torchJson<Ref[]>(`
 torch.manual_seed(0)
 out = []
 for c, ins in zip(INPUT["cases"], INPUT["inputs"]):
@@ -85,7 +83,7 @@ for c, ins in zip(INPUT["cases"], INPUT["inputs"]):
 print(json.dumps(out))`, { cases: CASES.map((c) => ({ torch: c.torch, eval: !!c.eval })), inputs });
 
 CASES.forEach((c, i) => {
-  test(`nn.${c.torch.slice(3)} ${c.eval ? "(eval) " : ""}matches PyTorch: output, gradients, state`, { skip }, () => {
+  test(`nn.${c.torch.slice(3)} ${c.eval ? "(eval) " : ""}matches PyTorch: output, gradients, state`, () => {
     const ref = refs[i];
     const m = c.flow();
     if (c.eval) m.eval();
@@ -107,7 +105,7 @@ CASES.forEach((c, i) => {
   });
 });
 
-test("Dropout in training mode zeroes about p of the elements and scales the rest by 1/(1-p)", { skip }, () => {
+test("Dropout in training mode zeroes about p of the elements and scales the rest by 1/(1-p)", () => {
   flow.manualSeed(11);
   const y = flat(new nn.Dropout(0.25)(flow.ones(20000)));
   const zeros = y.filter((v) => v === 0).length / y.length;
@@ -115,4 +113,3 @@ test("Dropout in training mode zeroes about p of the elements and scales the res
   assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6));
 });
 
-void toJson;

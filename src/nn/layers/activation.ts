@@ -1,10 +1,10 @@
 /** Activation modules (torch/nn/modules/activation.py): each calls its flow.nn.functional counterpart. */
 import { Tensor } from "../../tensor/tensor";
-import { relu, sigmoid, tanh } from "../../ops/elementwise";
+import { gelu, relu, sigmoid, silu, tanh } from "../../ops/elementwise";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
 import { pyRepr } from "../pyrepr";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /**
  * max(x, 0). `inplace` is accepted for PyTorch compatibility and shown in the repr; flowbook computes the
@@ -29,7 +29,7 @@ export class GELU extends Module<[Tensor], Tensor> {
     this.approximate = parseArgs<{ approximate: "none" | "tanh" }>("GELU", args, ["approximate"], { approximate: "none" }).approximate;
     if (this.approximate !== "none" && this.approximate !== "tanh") throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${pyRepr(this.approximate)}`);
   }
-  forward(x: Tensor): Tensor { return F.gelu(x, { approximate: this.approximate }); }
+  forward(x: Tensor): Tensor { return gelu(x, { approximate: this.approximate }); }
   extraRepr(): string { return `approximate=${pyRepr(this.approximate)}`; }
 }
 
@@ -39,7 +39,7 @@ export class SiLU extends Module<[Tensor], Tensor> {
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean });
   constructor(...args: unknown[]) { super(); this.inplace = parseArgs<{ inplace: boolean }>("SiLU", args, ["inplace"], { inplace: false }).inplace; }
-  forward(x: Tensor): Tensor { return F.silu(x); }
+  forward(x: Tensor): Tensor { return silu(x); }
   extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
 }
 

@@ -5,7 +5,7 @@ import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyRepr } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter, ntuple } from "./common";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** How a convolution pads: PyTorch's padding_mode. */
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";

@@ -3,7 +3,7 @@ import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
 import { pyFloat, pyRepr } from "../pyrepr";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** Zeroes each element with probability `p` in training mode and scales the rest by 1/(1-p); identity in eval mode. */
 export class Dropout extends Module<[Tensor], Tensor> {

@@ -1,8 +1,6 @@
 /** Linear and Identity (torch/nn/modules/linear.py). */
 import { Tensor } from "../../tensor/tensor";
-import { add } from "../../ops/elementwise";
-import { matmul } from "../../ops/linalg";
-import { transpose } from "../../ops/shape";
+import { linear } from "../../ops/linalg";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 import * as init from "../init";
@@ -49,10 +47,7 @@ export class Linear extends Module<[Tensor], Tensor> {
     }
   }
 
-  forward(x: Tensor): Tensor {
-    const y = matmul(x, transpose(this.weight, 0, 1));
-    return this.bias ? add(y, this.bias) : y;
-  }
+  forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
   extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`; }
 }

@@ -6,7 +6,8 @@
 import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
-import { F, Reduction } from "./functional";
+import * as F from "../functional";
+import type { Reduction } from "../functional";
 
 /** PyTorch's _Reduction.legacy_get_string: the reduction implied by the deprecated sizeAverage/reduce flags. */
 function reductionOf(o: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction: Reduction }): Reduction {

@@ -1,12 +1,14 @@
 /** BatchNorm1d/2d, LayerNorm, GroupNorm (torch/nn/modules/batchnorm.py, normalization.py). */
 import { Tensor } from "../../tensor/tensor";
 import { zeros, ones } from "../../tensor/creation";
+import { noGrad } from "../../autograd/mode";
+import { add_ } from "../../ops/inplace";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyFloat, pyRepr } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter } from "./common";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** Options of BatchNorm1d/2d. */
 export interface BatchNormOptions extends FactoryOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
@@ -75,9 +77,9 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
     this.checkInputDim(x);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
-      const n = (this.num_batches_tracked.toTypedArray() as BigInt64Array)[0] + 1n;
-      this.num_batches_tracked._assignHost(BigInt64Array.of(n));
-      factor = this.momentum === null ? 1 / Number(n) : this.momentum;
+      const n = this.num_batches_tracked;
+      noGrad(() => add_(n, 1));
+      if (this.momentum === null) factor = 1 / n.item(); // cumulative moving average
     }
     const bnTraining = this.training || (this.running_mean === null && this.running_var === null);
     const useStats = !this.training || this.trackRunningStats;

@@ -3,7 +3,7 @@ import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
 import { pyRepr } from "../pyrepr";
-import { F } from "./functional";
+import * as F from "../functional";
 
 type Size = number | number[];
 

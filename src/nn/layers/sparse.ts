@@ -7,7 +7,7 @@ import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyFloat } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter } from "./common";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** Options of Embedding. */
 export interface EmbeddingOptions extends FactoryOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean }
