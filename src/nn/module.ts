@@ -24,6 +24,7 @@ import { copy_, zero_ } from "../ops/inplace";
 import { toDevice } from "../ops/transfer";
 import { Parameter, replaceData } from "./parameter";
 import { addIndent } from "./pyrepr";
+import { enterModule, exitModule } from "../graph/scope";
 
 /** A name → tensor mapping as `stateDict()` returns it (insertion-ordered, like PyTorch's OrderedDict). */
 export type StateDict = Record<string, Tensor>;
@@ -145,7 +146,10 @@ export class Module<In extends unknown[] = any[], Out = any> {
       const r = hook(this, args);
       if (r !== undefined) args = Array.isArray(r) ? r : [r];
     }
-    let out = this.forward(...(args as In));
+    // While nn.Graph traces, ops recorded inside forward are stamped with this module's path.
+    const scoped = enterModule(this);
+    let out: Out;
+    try { out = this.forward(...(args as In)); } finally { if (scoped) exitModule(); }
     for (const hook of st.hooks.values()) {
       const r = hook(this, args, out);
       if (r !== undefined) out = r as Out;
