@@ -38,21 +38,21 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       }
       st.step = (st.step as number) + 1;
       let grad = g.maximize ? neg(p.grad) : p.grad;
-      if (g.weightDecay !== 0) grad = add(grad, p, g.weightDecay);
+      if (g.weightDecay !== 0) grad = add(grad, mul(p, g.weightDecay));
       const sq = st.square_avg as Tensor;
       writeInPlace(sq, add(mul(sq, g.alpha), mul(mul(grad, 1 - g.alpha), grad)));
       let avg: Tensor;
       if (g.centered) {
         const ga = st.grad_avg as Tensor;
-        writeInPlace(ga, add(mul(ga, g.alpha), grad, 1 - g.alpha));
+        writeInPlace(ga, add(mul(ga, g.alpha), mul(grad, 1 - g.alpha)));
         avg = sqrt(sub(sq, mul(ga, ga)));
       } else avg = sqrt(sq);
       avg = add(avg, g.eps);
       if (g.momentum > 0) {
         const buf = st.momentum_buffer as Tensor;
         writeInPlace(buf, add(mul(buf, g.momentum), div(grad, avg)));
-        writeInPlace(p, add(p, buf, -g.lr));
-      } else writeInPlace(p, add(p, div(grad, avg), -g.lr));
+        writeInPlace(p, add(p, mul(buf, -g.lr)));
+      } else writeInPlace(p, add(p, mul(div(grad, avg), -g.lr)));
     }
   }
 }

@@ -31,18 +31,17 @@ export class SGD extends Optimizer<SGDOptions> {
     for (const p of g.params) {
       if (!p.grad) continue;
       let d = g.maximize ? neg(p.grad) : p.grad;
-      if (g.weightDecay !== 0) d = add(d, p, g.weightDecay);
+      if (g.weightDecay !== 0) d = add(d, mul(p, g.weightDecay));
       if (g.momentum !== 0) {
-        // b = g on the first step is written as 0·b + 1·g over a zero buffer (exact), so that one traced
-        // nn.Graph step serves every step: the two factors are scalars it feeds per call.
         const st = this.stateOf(p);
+        // PyTorch starts the buffer as a copy of d; b·0 + d·1 is that copy, with the ops of every later step.
         const first = st.momentum_buffer === undefined;
         if (first) st.momentum_buffer = zerosLike(p);
         const buf = st.momentum_buffer as Tensor;
         writeInPlace(buf, add(mul(buf, first ? 0 : g.momentum), mul(d, first ? 1 : 1 - g.dampening)));
-        d = g.nesterov ? add(d, buf, g.momentum) : buf;
+        d = g.nesterov ? add(d, mul(buf, g.momentum)) : buf;
       }
-      writeInPlace(p, add(p, d, -g.lr));
+      writeInPlace(p, add(p, mul(d, -g.lr)));
     }
   }
 }

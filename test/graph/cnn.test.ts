@@ -66,7 +66,7 @@ test("CNN forward: graph equals eager (training-mode batch norm and eval mode)",
   const g = new Infer();
   assert.ok(maxDiff(g(x) as Tensor, flow.noGrad(() => model(x))) < 1e-5);
   const ops = g.compiledSignatures()[0].traced.opCounts();
-  for (const op of ["conv", "_batchNormEval", "maxPool", "relu", "matmul"]) assert.ok((ops[op] ?? 0) > 0, `traced ${op}: ${JSON.stringify(ops)}`);
+  for (const op of ["conv", "_batchNormEval", "maxPool", "relu", "linear"]) assert.ok((ops[op] ?? 0) > 0, `traced ${op}: ${JSON.stringify(ops)}`);
 });
 
 test("CNN, 10 steps of SGD with momentum and a StepLR: graph equals eager (parameters and batch-norm buffers)", () => {

@@ -7,7 +7,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { Graph, saveGraph, loadGraph } from "../../src/graph/index";
 import { Tensor } from "../../src/tensor/tensor";
-import { MLP, sgd, det, maxDiff, mse, snapshot } from "./helpers";
+import { MatmulMLP as MLP, sgd, det, maxDiff, mse, snapshot } from "./helpers";
 
 class Infer extends Graph {
   constructor(public model: MLP) { super(); }
@@ -121,11 +121,11 @@ test("toString: module tree, inputs/outputs with shape and dtype, ops with sourc
   const g = new T();
   g(x, det([6, 3], 2));
   const s = g.toString();
-  for (const want of ["(GRAPH:T): (", "(INPUT:input_0:tensor(..., size=(6, 4), dtype=flow.float32))", "(MODULE:model:MLP()): (", "(MODULE:model.fc1:Linear()): (",
+  for (const want of ["(GRAPH:T): (", "(INPUT:input_0:tensor(..., size=(6, 4), dtype=flow.float32))", "(MODULE:model:MatmulMLP()): (", "(MODULE:model.fc1:MatmulLinear()): (",
     "(PARAMETER:model.fc1.weight:tensor(..., size=(8, 4), dtype=flow.float32, requires_grad=True))", "(OUTPUT:assign:model.fc2.bias <- add_"]) {
     assert.ok(s.includes(want), `repr has ${want}\n${s}`);
   }
-  assert.match(s, /OPERATOR: matmul\(input_0, .*\) -> \(matmul_\d+:\(size=\(6, 8\), dtype=flow\.float32\)\) at MLP\.forward \(helpers\.js:\d+:\d+\)/);
+  assert.match(s, /OPERATOR: matmul\(input_0, .*\) -> \(matmul_\d+:\(size=\(6, 8\), dtype=flow\.float32\)\) at MatmulLinear\.forward \(helpers\.js:\d+:\d+\)/);
   assert.match(s, /\[backward\] at T\.build \(features\.test\.js:\d+:\d+\)/);
   assert.match(s, /\[optimizer\] at SGD\.step/);
   assert.match(s, /COMPILE: [\d.]+ ms = trace/);

@@ -30,6 +30,29 @@ export class MLP extends flow.nn.Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor { return this.fc2(this.fc1(x).relu()); }
 }
 
+/** A linear layer written with tensor ops (x·Wᵀ + b): gives the IR passes a transpose to fold and matmuls. */
+export class MatmulLinear extends flow.nn.Module<[Tensor], Tensor> {
+  weight: flow.nn.Parameter; bias: flow.nn.Parameter;
+  constructor(inF: number, outF: number) {
+    super();
+    this.weight = new flow.nn.Parameter(flow.zeros(outF, inF));
+    this.bias = new flow.nn.Parameter(flow.zeros(outF));
+  }
+  forward(x: Tensor): Tensor { return x.matmul(this.weight.transpose(0, 1)).add(this.bias); }
+}
+
+/** The MLP with MatmulLinear layers (for tests that look at matmul, permute and add nodes). */
+export class MatmulMLP extends flow.nn.Module<[Tensor], Tensor> {
+  fc1: MatmulLinear; fc2: MatmulLinear;
+  constructor(inF = 4, hidden = 8, outF = 3, seed = 1) {
+    super();
+    this.fc1 = new MatmulLinear(inF, hidden);
+    this.fc2 = new MatmulLinear(hidden, outF);
+    detInit(this, seed);
+  }
+  forward(x: Tensor): Tensor { return this.fc2(this.fc1(x).relu()); }
+}
+
 /**
  * A small CNN of flow.nn layers: conv → batchnorm → relu → maxpool, a residual block (conv-bn-relu-conv-bn +
  * skip, relu), global average pool, linear. Deterministic weights; 10 classes.

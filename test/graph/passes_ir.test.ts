@@ -11,7 +11,7 @@ import type { PassContext } from "../../src/graph/passes/index";
 import { IRGraph } from "../../src/graph/ir";
 import { Tensor } from "../../src/tensor/tensor";
 import { device } from "../../src/backend/device";
-import { MLP, det, maxDiff, runIR, sgd, mse } from "./helpers";
+import { MatmulMLP as MLP, det, maxDiff, runIR, sgd, mse } from "./helpers";
 
 const ctx = (training = false): PassContext => ({ training, device: device("cpu") });
 

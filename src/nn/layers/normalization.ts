@@ -1,14 +1,15 @@
 /** BatchNorm1d/2d, LayerNorm, GroupNorm (torch/nn/modules/batchnorm.py, normalization.py). */
 import { Tensor } from "../../tensor/tensor";
 import { zeros, ones } from "../../tensor/creation";
+import { noGrad } from "../../autograd/mode";
+import { add_ } from "../../ops/inplace";
+import { activeTracer } from "../../ops/dispatch";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyFloat, pyRepr } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter } from "./common";
-import { F } from "./functional";
-import { activeTracer, assign } from "../../ops/dispatch";
-import { add } from "../../ops/elementwise";
+import * as F from "../functional";
 
 /** Options of BatchNorm1d/2d. */
 export interface BatchNormOptions extends FactoryOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
@@ -19,15 +20,25 @@ export interface BatchNormOptions extends FactoryOptions { eps?: number; momentu
  * `momentum: null` uses a cumulative moving average, as in PyTorch.
  */
 export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
+  /** Number of channels C. */
   declare numFeatures: number;
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Weight of the newest batch in the running statistics (null: cumulative average). */
   declare momentum: number | null;
+  /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
+  /** Whether running mean and variance are kept (and used in eval mode). */
   declare trackRunningStats: boolean;
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
+  /** Running mean of each channel (a buffer; the stateDict key is PyTorch's). */
   declare running_mean: Tensor | null;
+  /** Running variance of each channel (a buffer). */
   declare running_var: Tensor | null;
+  /** Number of training batches seen (int64 buffer). */
   declare num_batches_tracked: Tensor | null;
 
   constructor(layer: string, numFeatures: number, rest: unknown[]) {
@@ -67,15 +78,12 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
     this.checkInputDim(x);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
-      const nbt = this.num_batches_tracked;
-      if (activeTracer()) {
-        // nn.Graph: the counter is graph state; a cumulative average (momentum null) would bake one step's factor.
-        if (this.momentum === null) throw new Error(`${this.constructor.name} with momentum=None (cumulative moving average) cannot be traced by nn.Graph in training mode: its factor 1/num_batches_tracked changes every step; set a momentum`);
-        assign(nbt, add(nbt, 1));
-      } else {
-        const n = (nbt.toTypedArray() as BigInt64Array)[0] + 1n;
-        nbt._assignHost(BigInt64Array.of(n));
-        factor = this.momentum === null ? 1 / Number(n) : this.momentum;
+      const n = this.num_batches_tracked;
+      noGrad(() => add_(n, 1));
+      if (this.momentum === null) {
+        // nn.Graph would bake one step's factor 1/num_batches_tracked into the traced program.
+        if (activeTracer()) throw new Error(`${this.constructor.name} with momentum=None (cumulative moving average) cannot be traced by nn.Graph in training mode: its factor 1/num_batches_tracked changes every step; set a momentum`);
+        factor = 1 / n.item(); // cumulative moving average
       }
     }
     const bnTraining = this.training || (this.running_mean === null && this.running_var === null);
@@ -112,10 +120,15 @@ export interface LayerNormOptions extends FactoryOptions { eps?: number; element
 
 /** Layer normalisation over the trailing `normalizedShape` dims; weight/bias of that shape when elementwiseAffine. */
 export class LayerNorm extends Module<[Tensor], Tensor> {
+  /** Trailing dims normalised over. */
   declare normalizedShape: number[];
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Whether weight and bias are learnable. */
   declare elementwiseAffine: boolean;
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
 
   constructor(normalizedShape: number | number[], eps?: number | LayerNormOptions, elementwiseAffine?: boolean, opts?: FactoryOptions);
@@ -140,11 +153,17 @@ export interface GroupNormOptions extends FactoryOptions { eps?: number; affine?
 
 /** Group normalisation: channels split into `numGroups` groups; weight/bias [numChannels] when affine. */
 export class GroupNorm extends Module<[Tensor], Tensor> {
+  /** Number of channel groups. */
   declare numGroups: number;
+  /** Number of channels. */
   declare numChannels: number;
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, eps?: number | GroupNormOptions, affine?: boolean, opts?: FactoryOptions);
