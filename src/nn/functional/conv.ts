@@ -13,6 +13,7 @@ import { parseArgs, tuple } from "../../ops/args";
 import { int, ints } from "../../onnx/proto";
 import { reshape, permute } from "../../ops/shape";
 import { sum } from "../../ops/reduce";
+import { lowerConv64, lowerConvTranspose64 } from "./conv64";
 
 /** Attributes of both conv primitives; `pads` are ONNX-ordered (all begins, then all ends). */
 export interface ConvAttrs { stride: number[]; pads: number[]; dilation: number[]; groups: number; outputPadding?: number[] }
@@ -73,7 +74,9 @@ const convOnnxAttrs = (a: ConvAttrs, w: Meta) => ({
 defineOp<ConvAttrs>({
   name: "conv",
   infer: convShapeRule,
-  lower: (b, ins, a, inMeta) => [b.op("Conv", ins, convOnnxAttrs(a, inMeta[1]))],
+  lower: (b, ins, a, inMeta, outMeta) => [inMeta[0].dtype === "float64"
+    ? lowerConv64(b, ins, a, inMeta, outMeta)
+    : b.op("Conv", ins, convOnnxAttrs(a, inMeta[1]))],
   vjp: ({ grads: [g], inputs: [x, w, bias], attrs }) => {
     const k = attrs.stride.length;
     // dx: the transposed conv of dy gives back x's size up to stride leftovers, restored by output padding.
@@ -94,9 +97,9 @@ defineOp<ConvAttrs>({
 defineOp<ConvAttrs>({
   name: "convTranspose",
   infer: convTransposeShapeRule,
-  lower: (b, ins, a, inMeta) => [b.op("ConvTranspose", ins, {
-    ...convOnnxAttrs(a, inMeta[1]), output_padding: ints(a.outputPadding ?? a.stride.map(() => 0)),
-  })],
+  lower: (b, ins, a, inMeta, outMeta) => [inMeta[0].dtype === "float64"
+    ? lowerConvTranspose64(b, ins, a, inMeta, outMeta)
+    : b.op("ConvTranspose", ins, { ...convOnnxAttrs(a, inMeta[1]), output_padding: ints(a.outputPadding ?? a.stride.map(() => 0)) })],
   vjp: ({ grads: [g], inputs: [x, w, bias], attrs }) => {
     const { outputPadding: _op, ...convAttrs } = attrs;
     const gx = x.requiresGrad ? bind1("conv", [g!, w], convAttrs) : null;

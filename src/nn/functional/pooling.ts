@@ -13,10 +13,17 @@ import { int, ints } from "../../onnx/proto";
 import { reshape, permute } from "../../ops/shape";
 import { matmul } from "../../ops/linalg";
 import { mul, sub } from "../../ops/elementwise";
+import { isGradEnabled } from "../../autograd/mode";
+import type { OnnxBuilder } from "../../ops/builder";
+import { lowerConv64 } from "./conv64";
 import { constTensor, indexTensor, takeGrad } from "./take";
 
-/** @internal Attributes of both pooling primitives (pads ONNX-ordered: begins then ends). */
-export interface PoolAttrs { kernel: number[]; stride: number[]; pads: number[]; dilation: number[]; ceilMode: boolean; countIncludePad?: boolean }
+/**
+ * @internal Attributes of both pooling primitives (pads ONNX-ordered: begins then ends). `withIndices` asks
+ * maxPool for its Indices output too: needed for the gradient and returnIndices, and slow in ONNX Runtime
+ * (a generic kernel instead of MLAS pooling), so plain inference leaves it off.
+ */
+export interface PoolAttrs { kernel: number[]; stride: number[]; pads: number[]; dilation: number[]; ceilMode: boolean; countIncludePad?: boolean; withIndices?: boolean }
 
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 
@@ -54,11 +61,12 @@ defineOp<PoolAttrs>({
   name: "maxPool",
   infer: (ins, a) => {
     const shape = poolShapeRule("max_pool2d", ins, a);
-    return [{ shape, dtype: ins[0].dtype }, { shape, dtype: "int64" }];
+    return a.withIndices ? [{ shape, dtype: ins[0].dtype }, { shape, dtype: "int64" }] : [{ shape, dtype: ins[0].dtype }];
   },
   // Indices are flat over the whole input (N*C*H*W), as ONNX defines them; F.maxPool2d converts to per-plane.
-  lower: (b, [x], a) => b.node("MaxPool", [x], { ...poolOnnxAttrs(a), dilations: ints(a.dilation) }, 2),
+  lower: (b, [x], a) => b.node("MaxPool", [x], { ...poolOnnxAttrs(a), dilations: ints(a.dilation) }, a.withIndices ? 2 : 1),
   vjp: ({ grads: [g], inputs: [x], outputs: [, idx] }) => {
+    if (!idx) throw new Error("maxPool: the gradient needs the Indices output; call it with withIndices when the input requires grad");
     const n = x.numel();
     return [reshape(takeGrad(reshape(g!, [-1]), reshape(idx, [-1]), 0, n), x.shape)];
   },
@@ -67,9 +75,23 @@ defineOp<PoolAttrs>({
 defineOp<PoolAttrs>({
   name: "avgPool",
   infer: (ins, a) => [{ shape: poolShapeRule("avg_pool2d", ins, a), dtype: ins[0].dtype }],
-  lower: (b, [x], a) => [b.op("AveragePool", [x], { ...poolOnnxAttrs(a), count_include_pad: int(+!!a.countIncludePad) })],
+  lower: (b, ins, a, inMeta, outMeta) => [inMeta[0].dtype === "float64"
+    ? lowerAvgPool64(b, ins, a, inMeta, outMeta)
+    : b.op("AveragePool", ins, { ...poolOnnxAttrs(a), count_include_pad: int(+!!a.countIncludePad) })],
   vjp: ({ grads: [g], inputs: [x], attrs }) => [avgPoolVjp(g!, x, attrs)],
 });
+
+// ONNX Runtime has no double AveragePool: window sums by a depthwise conv with a kernel of ones (the end pad
+// grown to reach ceil-mode windows), times 1/divisor per output position, with PyTorch's divisors.
+function lowerAvgPool64(b: OnnxBuilder, [x]: string[], a: PoolAttrs, [xm]: readonly Meta[], [om]: readonly Meta[]): string {
+  const k = a.kernel.length, c = xm.shape[1], sp = xm.shape.slice(2), out = om.shape.slice(2);
+  const ends = sp.map((d, i) => Math.max(a.pads[k + i], (out[i] - 1) * a.stride[i] + a.kernel[i] - d - a.pads[i]));
+  const ones = b.constant("float64", [c, 1, ...a.kernel], new Array(c * a.kernel.reduce((p, q) => p * q, 1)).fill(1));
+  const sums = lowerConv64(b, [x, ones], { stride: a.stride, pads: [...a.pads.slice(0, k), ...ends], dilation: a.kernel.map(() => 1), groups: c },
+    [xm, { shape: [c, 1, ...a.kernel], dtype: "float64" }], [om]);
+  const sizes = sp.map((d, i) => windowSizes(d, out[i], a.kernel[i], a.pads[i], a.stride[i], !!a.countIncludePad));
+  return b.op("Mul", [sums, b.constant("float64", out, outerProduct(sizes).map((v) => 1 / v))]);
+}
 
 /** PyTorch's divisor of each output window along one dimension (before multiplying dimensions). */
 function windowSizes(size: number, out: number, k: number, pad: number, stride: number, includePad: boolean): number[] {
@@ -109,6 +131,8 @@ type IntOrList = number | number[];
 type MaxPoolOpts = { stride: IntOrList | null; padding: IntOrList; dilation: IntOrList; ceilMode: boolean; returnIndices: boolean };
 type AvgPoolOpts = { stride: IntOrList | null; padding: IntOrList; ceilMode: boolean; countIncludePad: boolean; divisorOverride: number | null };
 
+const needsGrad = (x: Tensor) => x.requiresGrad && isGradEnabled();
+
 // PyTorch accepts unbatched [C, H, W] input; it runs as a batch of one.
 function unbatched(x: Tensor, k: number): [Tensor, (t: Tensor) => Tensor] {
   if (x.ndim !== k + 1) return [x, (t) => t];
@@ -137,7 +161,8 @@ export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown
 export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor | [Tensor, Tensor] {
   const a = parseArgs<MaxPoolOpts>("max_pool2d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
   const [x, back] = unbatched(input, 2);
-  const [y, flat] = bind("maxPool", [x], poolAttrs("max_pool2d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 2));
+  const withIndices = a.returnIndices || needsGrad(x);
+  const [y, flat] = bind("maxPool", [x], { ...poolAttrs("max_pool2d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 2), withIndices });
   if (!a.returnIndices) return back(y);
   const [n, c, h, w] = x.shape;
   const offsets = indexTensor(Array.from({ length: n * c }, (_, i) => i * h * w), x, [n, c, 1, 1]);
@@ -159,7 +184,7 @@ export function maxPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown
   const a = parseArgs<MaxPoolOpts>("max_pool1d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
   if (a.returnIndices) throw new RangeError("max_pool1d: returnIndices is supported by maxPool2d only");
   const [x, back] = unbatched(input, 1);
-  return back(bind("maxPool", [x], poolAttrs("max_pool1d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 1))[0]);
+  return back(bind("maxPool", [x], { ...poolAttrs("max_pool1d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 1), withIndices: needsGrad(x) })[0]);
 }
 
 /**

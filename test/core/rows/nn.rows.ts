@@ -97,3 +97,6 @@ export const miscRows: OpRow[] = [
   { name: "binaryCrossEntropy", shapes: [[[3, 4], [3, 4]]], range: [[0.05, 0.95], [0, 1]], grad: true, flow: (f, x, t) => F(f).binaryCrossEntropy(x, t), torch: "F.binary_cross_entropy(a, b)" },
 ];
 rows.push(...miscRows);
+// float64: ONNX Runtime has no double Conv kernels; these run conv64.ts's im2col/MatMul lowerings.
+const f64 = (rs: OpRow[]) => rs.filter((r) => !r.dtype || r.dtype === "float32").map((r) => ({ ...r, name: `${r.name} float64`, dtype: "float64", rtol: 1e-9, atol: 1e-10 }));
+rows.push(...f64(rows.slice()));
