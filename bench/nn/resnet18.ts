@@ -2,16 +2,20 @@
  * ResNet-18 eager forward (eval: batch norm on running stats) written with flow.nn.functional, against the
  * same functional forward in PyTorch, same run, same thread count. Random weights; the arithmetic is that of
  * torchvision's resnet18.
- *   node dist/bench/nn/resnet18.js [--batch 8] [--reps 5] [--threads N] [--min]
+ *   node dist/bench/nn/resnet18.js [--batch 8] [--reps 5] [--threads N] [--min] [--cpu] [--profile]
  * ratio = PyTorch time / flowbook time (the issue asks for ≥ 0.8).
  */
 import { spawnSync } from "child_process";
 import * as flow from "../../src/index";
+import { observeOps } from "../../src/ops/dispatch";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, d: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : d; };
 const BATCH = arg("batch", 8), REPS = arg("reps", 5), THREADS = arg("threads", 0);
 const STAT = argv.includes("--min") ? "min" : "median";
+// --cpu: process CPU time (all threads) instead of wall time, steadier on a machine busy with other work.
+const CPU = argv.includes("--cpu");
+const now = () => { if (!CPU) return performance.now(); const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const F = flow.nn.functional;
 
 const randn = (shape: number[], scale: number) => flow.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (Math.random() * 2 - 1) * scale)).reshape(shape);
@@ -67,10 +71,11 @@ with torch.no_grad():
   fwd(x); fwd(x)
   ts = []
   for _ in range(reps):
-    t0 = time.perf_counter(); fwd(x); ts.append((time.perf_counter() - t0) * 1e3)
+    clk = time.process_time if sys.argv[5] == "cpu" else time.perf_counter
+    t0 = clk(); fwd(x); ts.append((clk() - t0) * 1e3)
 print(min(ts) if stat == "min" else sorted(ts)[len(ts) // 2], torch.get_num_threads())
 `;
-  const r = spawnSync("/usr/bin/python3", ["-c", py, String(BATCH), String(REPS), String(THREADS), STAT], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/python3", ["-c", py, String(BATCH), String(REPS), String(THREADS), STAT, CPU ? "cpu" : "wall"], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   const [ms, th] = r.stdout.trim().split(" ").map(Number);
   torchThreads = th;
@@ -80,11 +85,19 @@ let torchThreads = 0;
 
 const x = randn([BATCH, 3, 224, 224], 1);
 forward(x); forward(x);
+if (argv.includes("--profile")) {
+  // Per-op time of one forward (the profiler's hook), to see where eager time goes.
+  const per = new Map<string, [number, number]>();
+  const stop = observeOps({ onOp: (op, _i, _o, ms) => { const e = per.get(op) ?? [0, 0]; per.set(op, [e[0] + 1, e[1] + ms]); } });
+  forward(x);
+  stop();
+  for (const [op, [n, ms]] of [...per].sort((a, b) => b[1][1] - a[1][1])) console.log(`  ${op.padEnd(16)} ${String(n).padStart(3)} calls ${ms.toFixed(1).padStart(8)} ms`);
+}
 const ts: number[] = [];
-for (let i = 0; i < REPS; i++) { const t0 = performance.now(); forward(x); ts.push(performance.now() - t0); }
+for (let i = 0; i < REPS; i++) { const t0 = now(); forward(x); ts.push(now() - t0); }
 const flowMs = STAT === "min" ? Math.min(...ts) : [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)];
 const tMs = torchMs();
-console.log(`ResNet-18 eager forward, batch ${BATCH}, 224x224, ${STAT} of ${REPS}; torch threads ${torchThreads}, ORT eager sessions default threads`);
+console.log(`ResNet-18 eager forward, ${CPU ? "CPU time" : "wall time"}, batch ${BATCH}, 224x224, ${STAT} of ${REPS}; torch threads ${torchThreads}, ORT eager sessions default threads`);
 console.log(`framework  ms`);
 console.log(`torch      ${tMs.toFixed(1)}`);
 console.log(`flowbook   ${flowMs.toFixed(1)}`);

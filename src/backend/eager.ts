@@ -82,7 +82,9 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
     intraOpNumThreads: 0,
-    ...op.sessionOptions,
+    // Each session owns a thread pool whose workers by default spin after a run; eager ops run one session
+    // after another, so spinning workers of the last op steal cores from the next (ResNet-18 forward: ~2x).
+    extra: { session: { intra_op: { allow_spinning: process.env.FLOWBOOK_ORT_SPIN ?? "0" } } },
   }, `the eager '${op.name}' op`);
   s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
   eagerStats.sessionsCreated++;

@@ -34,8 +34,6 @@ export interface OpDef<A = Record<string, unknown>> {
   host?(inputs: TypedArray[], attrs: A, inMeta: readonly Meta[], outMeta: readonly Meta[]): TypedArray[] | null;
   /** Largest output size for which `host` is used instead of a session (default 4096 elements). */
   readonly hostMaxNumel?: number;
-  /** ONNX Runtime options for this op's eager single-op sessions (e.g. conv wants graph optimisation "all"). */
-  readonly sessionOptions?: { graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all" };
   /** Ops whose result depends on more than their inputs (random ops) are never CSE'd or constant-folded. */
   readonly impure?: boolean;
 }

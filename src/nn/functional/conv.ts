@@ -89,9 +89,6 @@ defineOp<ConvAttrs>({
     const gb = bias?.requiresGrad ? sum(g!, [0, ...range(2, g!.ndim)]) : null;
     return bias ? [gx, gw, gb] : [gx, gw];
   },
-  // Single-op conv sessions run with ORT's full optimisation, which turns Conv into its blocked (NCHWc)
-  // kernels on x86: measured in bench/nn/conv.ts.
-  sessionOptions: { graphOptimizationLevel: "all" },
 });
 
 defineOp<ConvAttrs>({
