@@ -21,4 +21,8 @@ export * from "./ops/elementwise";
 export { reshape, expand, permute, transpose } from "./ops/shape";
 export { sum } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
+export { devices } from "./backend/gpu";
+export type { DeviceInfo } from "./backend/gpu";
+export { cuda, webgpu } from "./backend/namespaces";
+export * as profiler from "./profiler";
 export * as nn from "./nn/index";

@@ -9,10 +9,13 @@ import { OnnxBuilder } from "../ops/builder";
 import { encodeModel } from "../onnx/proto";
 import { createSession, NativeSession, ort } from "./ort";
 import { Device, executionProviders } from "./device";
+import { IR_VERSION, OPSET } from "../onnx/opset";
+import { canReside, deviceTensor, feedValue, download } from "./gpu";
+import { setHostFromDevice } from "../tensor/tensor";
 
-/** ONNX opset and IR version of every model flowbook writes (python3-onnx 1.12's checker knows up to 17). */
-export const OPSET = 17;
-export const IR_VERSION = 8;
+setHostFromDevice(download);
+
+export { OPSET, IR_VERSION } from "../onnx/opset";
 
 const DEFAULT_HOST_MAX = 4096;
 const MAX_SESSIONS = 4096;
@@ -48,10 +51,15 @@ export function singleOpModel(op: OpDef<any>, inMeta: readonly Meta[], attrs: un
   const inNames = inMeta.map((_, i) => `in${i}`);
   const outs = op.lower(b, inNames, attrs as never, inMeta, outMeta);
   if (outs.length !== outMeta.length) throw new Error(`op '${op.name}': lowering produced ${outs.length} outputs, shape rule ${outMeta.length}`);
-  // Outputs must be distinct graph values; an Identity separates an output that is an input or repeated.
+  // Graph outputs are named out0, out1, ... (renamed in place; an Identity when an output is an input or repeated).
   const outNames = outs.map((o, i) => {
-    if (inNames.includes(o) || outs.indexOf(o) !== i) return b.op("Identity", [o]);
-    return o;
+    const name = `out${i}`;
+    if (inNames.includes(o) || outs.indexOf(o) !== i) { b.nodes.push({ opType: "Identity", inputs: [o], outputs: [name] }); return name; }
+    for (const n of b.nodes) {
+      n.outputs = n.outputs.map((v) => (v === o ? name : v));
+      n.inputs = n.inputs.map((v) => (v === o ? name : v));
+    }
+    return name;
   });
   return encodeModel({
     irVersion: IR_VERSION,
@@ -81,7 +89,8 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const session = createSession(bytes, {
     executionProviders: executionProviders(dev) as never,
     graphOptimizationLevel: "disabled",
-    intraOpNumThreads: 0,
+    // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
+    ...(dev.type === "cpu" ? {} : { preferredOutputLocation: Object.fromEntries(outMeta.map((_m, i) => [`out${i}`, canReside(outMeta[i].dtype) ? "gpu-buffer" : "cpu"])) }),
     // Each session owns a thread pool whose workers by default spin after a run; eager ops run one session
     // after another, so spinning workers of the last op steal cores from the next (ResNet-18 forward: ~2x).
     extra: { session: { intra_op: { allow_spinning: process.env.FLOWBOOK_ORT_SPIN ?? "0" } } },
@@ -102,7 +111,8 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   const { Tensor: OrtTensor } = ort();
   const feeds: Record<string, any> = {};
   inputs.forEach((t, i) => {
-    if (s.inputNames.includes(`in${i}`)) feeds[`in${i}`] = t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
+    if (!s.inputNames.includes(`in${i}`)) return;
+    feeds[`in${i}`] = dev.type === "cpu" ? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape) : feedValue(t);
   });
   const fetches: Record<string, null> = {};
   for (const n of s.outputNames) fetches[n] = null;
@@ -118,6 +128,8 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     const v = result[n];
     const dtype = dtypeFromOrt(v.type);
     if (dtype !== outMeta[i].dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${outMeta[i].dtype}`);
+    if (numelOf(v.dims) !== numelOf(outMeta[i].shape)) throw new Error(`op '${op.name}': ONNX Runtime returned shape [${v.dims}], shape rule said [${outMeta[i].shape}]`);
+    if (v.location === "gpu-buffer") return deviceTensor(v, [...outMeta[i].shape], dtype, dev);
     return Tensor._fromArray(v.data as TypedArray, [...outMeta[i].shape], dtype, dev);
   });
 }

@@ -2,6 +2,7 @@
 import { Tensor } from "./tensor";
 import { DType, TypedArray, allocArray, checkDType, writeNumber } from "./dtype";
 import { Device, device as parseDevice, getDefaultDevice, checkUsable } from "../backend/device";
+import { transferTo } from "../backend/gpu";
 
 /** Options shared by tensor factories. */
 export interface TensorOptions { dtype?: DType; device?: string | Device; requiresGrad?: boolean }
@@ -24,7 +25,7 @@ function typedArrayDType(a: TypedArray): DType {
 /** @internal Places a finished CPU tensor on the requested device with the requested grad flag. */
 export function finish(t: Tensor, opts: TensorOptions): Tensor {
   const dev = checkUsable(parseDevice(opts.device ?? getDefaultDevice()));
-  const r = dev.type === "cpu" ? t : (t as Tensor & { to(d: Device): Tensor }).to(dev);
+  const r = dev.type === "cpu" ? t : transferTo(t, dev);
   if (opts.requiresGrad) {
     if (r.dtype !== "float32" && r.dtype !== "float64" && r.dtype !== "float16") throw new TypeError(`only Tensors of floating point dtype can require gradients (got ${r.dtype})`);
     r.requiresGrad = true;

@@ -8,6 +8,7 @@ import * as flow from "../../src/index";
 import { assertClose, python, randomData, rng } from "../helpers/torch";
 // flow.manualSeed is exported by src/index.ts once the nn branch lands; the function is the same.
 import { manualSeed } from "../../src/tensor/random";
+import { bind } from "../../src/ops/dispatch";
 
 const F = flow.nn.functional;
 const r = rng(99);
@@ -156,4 +157,21 @@ test("softmax and logSoftmax: dim is required, ints need a dtype, large logits s
   assertClose(flat(F.logSoftmax(big, 1)), [0, -1000, -2000, 0], "stable log_softmax");
   const y = F.softmax(flow.tensor([1, 2, 3], { dtype: "int64" }), 0, "float64");
   assert.equal(y.dtype, "float64");
+});
+
+test("maxPool's ArgMax lowering (used off the CPU) equals ONNX MaxPool's values and Indices", () => {
+  const cases: [number[], Record<string, unknown>][] = [
+    [[2, 3, 9, 8], { kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1], ceilMode: false }],
+    [[2, 2, 10, 9], { kernel: [3, 2], stride: [2, 3], pads: [1, 1, 1, 1], dilation: [2, 1], ceilMode: true }],
+    [[1, 2, 7, 8], { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], dilation: [1, 1], ceilMode: true }],
+    [[2, 3, 9], { kernel: [3], stride: [2], pads: [1, 1], dilation: [1], ceilMode: false }],
+  ];
+  for (const [shape, attrs] of cases) {
+    const x = rand(shape);
+    const [v1, i1] = bind("maxPool", [x], { ...attrs, withIndices: true });
+    const [v2, i2] = bind("maxPool", [x], { ...attrs, withIndices: true, portableIndices: true });
+    assert.deepEqual(v2.shape, v1.shape);
+    assert.deepEqual(flat(v2), flat(v1), `values ${JSON.stringify(attrs)}`);
+    assert.deepEqual(Array.from(i2.toTypedArray() as BigInt64Array), Array.from(i1.toTypedArray() as BigInt64Array), `indices ${JSON.stringify(attrs)}`);
+  }
 });

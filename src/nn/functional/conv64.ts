@@ -13,8 +13,8 @@ import type { ConvAttrs } from "./conv";
 const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 
-/** Every kernel offset tuple, row-major. */
-function offsets(kernel: readonly number[]): number[][] {
+/** @internal Every kernel offset tuple, row-major. */
+export function offsets(kernel: readonly number[]): number[][] {
   return kernel.reduce<number[][]>((acc, k) => acc.flatMap((o) => range(0, k).map((i) => [...o, i])), [[]]);
 }
 

@@ -1,0 +1,162 @@
+/**
+ * The kernel: routes messages from the transport to the handler table, one at a time per channel, with
+ * busy/idle around each; owns the services handlers use. Protocol only: code runs in the Executor.
+ */
+import { randomUUID } from "crypto";
+import { registerDisplayHost } from "../src/display/hook";
+import { captureProcessStreams, currentOutput } from "./cell-output";
+import { CommManager } from "./comms";
+import type { ConnectionInfo } from "./connection";
+import { ExitRequested, Executor } from "./executor";
+import { controlHandlers, Handler, KernelServices, shellHandlers } from "./handlers";
+import { History } from "./history";
+import { installGlobals } from "./globals";
+import { LanguageClient } from "./language-service/client";
+import { FLOWBOOK_ROOT, ModuleLoader } from "./module-loader";
+import { createSharedState } from "./shared-state";
+import { Transport } from "./transport";
+import { typescript } from "./typescript";
+import { Message, newHeader } from "./wire";
+
+type InboundChannel = "shell" | "control" | "stdin";
+
+/** One request waiting its turn; `aborted` is set by stop_on_error. */
+interface Queued { msg: Message; aborted: boolean }
+
+/** A running kernel. */
+export class Kernel implements KernelServices {
+  readonly state = { executionCount: 0, session: randomUUID() };
+  readonly shared = createSharedState();
+  readonly executor = new Executor();
+  readonly history = new History();
+  readonly language: LanguageClient;
+  readonly comms: CommManager;
+  private readonly transport: Transport;
+  private readonly queues: Record<"shell" | "control", { items: Queued[]; draining: boolean }> = {
+    shell: { items: [], draining: false },
+    control: { items: [], draining: false },
+  };
+  private readonly log: (text: string) => void;
+  private readonly realExit = process.exit.bind(process);
+  private closing = false;
+
+  constructor(info: ConnectionInfo, readonly notebookDir = process.cwd()) {
+    this.transport = new Transport(info, this.shared);
+    this.language = new LanguageClient(FLOWBOOK_ROOT, notebookDir);
+    this.comms = new CommManager((msgType, content, buffers) => this.publishComm(msgType, content, buffers));
+    this.log = captureProcessStreams().log;
+  }
+
+  /** Binds the sockets, then loads the heavy parts in the background. */
+  async start(): Promise<void> {
+    await this.transport.start((channel, msg) => this.receive(channel, msg));
+    registerDisplayHost({ current: () => currentOutput() ?? null });
+    installGlobals(new ModuleLoader(this.notebookDir), this.comms);
+    this.trapProcessEvents();
+    // After the first replies are out: TypeScript for the executor, the language service in its worker.
+    setTimeout(() => { typescript(); this.language.start(); }, 20);
+  }
+
+  reply(request: Message, msgType: string, content: object, metadata: object = {}): void {
+    const channel = (request as Message & { channel?: "shell" | "control" }).channel ?? "shell";
+    this.transport.send(channel, this.message(msgType, content, request, request.identities, metadata));
+  }
+
+  publish(msgType: string, content: object, parent: Message): void {
+    this.transport.send("iopub", this.message(msgType, content, parent, [Buffer.from(`kernel.${this.state.session}.${msgType}`)]));
+  }
+
+  sendStdin(msgType: string, content: object, parent: Message): void {
+    this.transport.send("stdin", this.message(msgType, content, parent, parent.identities));
+  }
+
+  abortQueuedExecutions(): void {
+    for (const q of this.queues.shell.items) if (q.msg.header.msg_type === "execute_request") q.aborted = true;
+  }
+
+  async shutdown(_restart: boolean): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.language.stop();
+    await this.transport.close();
+    this.realExit(0);
+  }
+
+  private message(msgType: string, content: object, parent: Message, identities: Buffer[], metadata: object = {}): Message {
+    return { identities, header: newHeader(msgType, this.state.session), parent_header: parent.header, metadata: metadata as Record<string, unknown>, content, buffers: [] };
+  }
+
+  private receive(channel: InboundChannel, msg: Message): void {
+    if (channel === "stdin") { this.log(`unexpected ${msg.header.msg_type} on stdin: ignored`); return; }
+    (msg as Message & { channel?: string }).channel = channel;
+    const queue = this.queues[channel];
+    queue.items.push({ msg, aborted: false });
+    if (!queue.draining) void this.drain(channel);
+  }
+
+  /** Handles queued requests one at a time (the protocol orders replies per channel). */
+  private async drain(channel: "shell" | "control"): Promise<void> {
+    const queue = this.queues[channel];
+    queue.draining = true;
+    while (queue.items.length) {
+      const { msg, aborted } = queue.items.shift()!;
+      if (aborted) this.replyAborted(msg);
+      else await this.dispatch(channel === "control" ? controlHandlers : shellHandlers, msg);
+    }
+    queue.draining = false;
+  }
+
+  private async dispatch(table: Record<string, Handler>, msg: Message): Promise<void> {
+    const handler = table[msg.header.msg_type];
+    if (!handler) { this.log(`unknown message type ${msg.header.msg_type}: ignored`); return; }
+    this.publish("status", { execution_state: "busy" }, msg);
+    try {
+      await handler(this, msg);
+    } catch (err) {
+      if (err instanceof ExitRequested) { await this.exitFromCell(msg, err.code); return; }
+      this.log(`${msg.header.msg_type} failed: ${(err as Error).stack ?? err}`);
+      const type = msg.header.msg_type.replace(/_request$/, "_reply");
+      this.reply(msg, type, { status: "error", ename: (err as Error).name ?? "Error", evalue: String((err as Error).message ?? err), traceback: [] });
+    } finally {
+      this.publish("status", { execution_state: "idle" }, msg);
+    }
+  }
+
+  private replyAborted(msg: Message): void {
+    this.publish("status", { execution_state: "busy" }, msg);
+    this.reply(msg, "execute_reply", { status: "aborted", execution_count: this.state.executionCount }, { status: "aborted" });
+    this.publish("status", { execution_state: "idle" }, msg);
+  }
+
+  /** `process.exit()` in a cell: finish the message exchange, close sockets, exit, so a restart finds it gone. */
+  private async exitFromCell(msg: Message | null, code: number): Promise<void> {
+    if (msg) this.publish("status", { execution_state: "idle" }, msg);
+    this.closing = true;
+    await this.language.stop();
+    await this.transport.close();
+    this.realExit(code);
+  }
+
+  private publishComm(msgType: string, content: Record<string, unknown>, buffers: Buffer[] = []): void {
+    const output = currentOutput() as { parent?: Message } | undefined;
+    const parent = output?.parent ?? ({ header: {}, identities: [] } as unknown as Message);
+    const msg = this.message(msgType, content, parent, [Buffer.from(`comm-${msgType}`)]);
+    msg.buffers = buffers;
+    this.transport.send("iopub", msg);
+  }
+
+  /** Keeps the kernel alive through SIGINT, late errors and process.exit. */
+  private trapProcessEvents(): void {
+    process.on("SIGINT", () => this.executor.interrupt());
+    const report = (label: string) => (err: unknown) => {
+      if (err instanceof ExitRequested) { void this.exitFromCell(null, err.code); return; }
+      const output = currentOutput();
+      const { ename, evalue, traceback } = this.executor.describeError(err);
+      if (output) output.stream("stderr", `${label}: ${traceback.join("\n")}\n`);
+      else this.log(`${label} outside any cell: ${ename}: ${evalue}`);
+    };
+    process.on("uncaughtException", report("Uncaught exception (in a timer or callback)"));
+    process.on("unhandledRejection", report("Unhandled promise rejection"));
+    process.exit = ((code?: number) => { throw new ExitRequested(typeof code === "number" ? code : 0); }) as typeof process.exit;
+  }
+}

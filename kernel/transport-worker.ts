@@ -1,0 +1,132 @@
+/**
+ * The transport worker owns every zeromq socket. Running them off the main thread keeps the heartbeat and the
+ * control channel (interrupt, shutdown) answering while a cell spins in `while (true) {}` on the main thread.
+ * It verifies signatures, answers heartbeats and interrupts itself, and forwards everything else to the main
+ * thread. It knows nothing about executing code.
+ */
+import { parentPort, workerData } from "worker_threads";
+import * as zmq from "zeromq";
+import { ConnectionInfo, endpoint } from "./connection";
+import { HEADER_BYTES, MAX_STDIN_BYTES, Slot } from "./shared-state";
+import { decode, encode, Message, newHeader, Signer, WireError } from "./wire";
+import type { FromWorker, ToWorker, WireChannel } from "./transport";
+
+const { info, shared } = workerData as { info: ConnectionInfo; shared: SharedArrayBuffer };
+const signer = new Signer(info.key, info.signature_scheme);
+const flags = new Int32Array(shared, 0, HEADER_BYTES / 4);
+const stdinBytes = new Uint8Array(shared, HEADER_BYTES, MAX_STDIN_BYTES);
+const port = parentPort!;
+
+const sockets = {
+  shell: new zmq.Router(),
+  control: new zmq.Router(),
+  stdin: new zmq.Router(),
+  iopub: new zmq.Publisher(),
+  hb: new zmq.Reply(),
+};
+/** Last execution_state the main thread published: an interrupt or shutdown only needs SIGINT while busy. */
+let executionState = "starting";
+
+/** zeromq allows one pending send per socket; this chains them. */
+const sendQueues = new Map<string, Promise<void>>();
+function send(channel: WireChannel, frames: (Buffer | string)[]): void {
+  const socket = sockets[channel];
+  const previous = sendQueues.get(channel) ?? Promise.resolve();
+  const next = previous.then(() => socket.send(frames)).catch((err) => log(`send on ${channel} failed: ${err.message}`));
+  sendQueues.set(channel, next);
+}
+
+function log(text: string): void {
+  process.stderr.write(`[flowbook kernel] ${text}\n`);
+}
+
+function reply(channel: WireChannel, parent: Message, msgType: string, content: object): void {
+  const msg: Message = {
+    identities: channel === "iopub" ? [Buffer.from(`kernel.${msgType}`)] : parent.identities,
+    header: newHeader(msgType, parent.header.session),
+    parent_header: parent.header,
+    metadata: {},
+    content,
+    buffers: [],
+  };
+  send(channel, encode(msg, signer));
+}
+
+function interruptMainThread(): void {
+  Atomics.add(flags, Slot.interruptCount, 1);
+  // Breaks a vm script run with breakOnSigint; the main thread's SIGINT listener handles the async case.
+  process.kill(process.pid, "SIGINT");
+}
+
+/** Messages the worker answers without the main thread, because the main thread may be stuck. */
+const workerHandlers: Record<string, (channel: WireChannel, msg: Message) => boolean> = {
+  interrupt_request(channel, msg) {
+    reply("iopub", msg, "status", { execution_state: "busy" });
+    if (executionState === "busy") interruptMainThread();
+    reply(channel, msg, "interrupt_reply", { status: "ok" });
+    reply("iopub", msg, "status", { execution_state: "idle" });
+    return true;
+  },
+  shutdown_request() {
+    if (executionState === "busy") interruptMainThread();
+    return false; // the main thread still replies and exits cleanly
+  },
+  input_reply(_channel, msg) {
+    if (Atomics.load(flags, Slot.stdinState) !== 1) { log("input_reply while no input was requested: dropped"); return true; }
+    const bytes = Buffer.from(JSON.stringify(msg.content?.value ?? ""));
+    if (bytes.length > MAX_STDIN_BYTES) { log("input_reply larger than 1 MiB: truncated"); }
+    const length = Math.min(bytes.length, MAX_STDIN_BYTES);
+    stdinBytes.set(bytes.subarray(0, length));
+    Atomics.store(flags, Slot.stdinLength, length);
+    Atomics.store(flags, Slot.stdinState, 2);
+    Atomics.notify(flags, Slot.stdinState);
+    port.postMessage({ type: "stdin" } satisfies FromWorker);
+    return true;
+  },
+};
+
+async function receiveLoop(channel: "shell" | "control" | "stdin"): Promise<void> {
+  for await (const frames of sockets[channel]) {
+    let msg: Message;
+    try {
+      msg = decode(frames as Buffer[], signer);
+    } catch (err) {
+      if (err instanceof WireError || err instanceof SyntaxError) { log(`${channel}: dropped ${err.message}`); continue; }
+      throw err;
+    }
+    const handled = workerHandlers[msg.header.msg_type]?.(channel, msg) ?? false;
+    if (!handled) port.postMessage({ type: "message", channel, msg } satisfies FromWorker);
+  }
+}
+
+async function heartbeatLoop(): Promise<void> {
+  for await (const frames of sockets.hb) await sockets.hb.send(frames);
+}
+
+async function close(): Promise<void> {
+  await Promise.all([...sendQueues.values()]);
+  // Closing before the worker ends matters: a worker terminated with open zeromq sockets aborts the process.
+  for (const socket of Object.values(sockets)) socket.close();
+  port.postMessage({ type: "closed" } satisfies FromWorker);
+}
+
+port.on("message", (m: ToWorker) => {
+  if (m.type === "send") {
+    const msg = { ...m.msg, identities: m.msg.identities.map((id) => Buffer.from(id)), buffers: (m.msg.buffers ?? []).map((b) => Buffer.from(b)) };
+    if (m.channel === "iopub" && msg.header.msg_type === "status") executionState = (msg.content as any).execution_state;
+    send(m.channel, encode(msg, signer));
+  } else if (m.type === "close") {
+    void close();
+  }
+});
+
+async function start(): Promise<void> {
+  await Promise.all((Object.keys(sockets) as WireChannel[]).map((c) => sockets[c].bind(endpoint(info, c))));
+  port.postMessage({ type: "ready" } satisfies FromWorker);
+  for (const channel of ["shell", "control", "stdin"] as const) {
+    receiveLoop(channel).catch((err) => { if (!sockets[channel].closed) log(`${channel} loop: ${err.message}`); });
+  }
+  heartbeatLoop().catch((err) => { if (!sockets.hb.closed) log(`heartbeat: ${err.message}`); });
+}
+
+start().catch((err) => port.postMessage({ type: "failed", error: String(err?.message ?? err) } satisfies FromWorker));

@@ -1,0 +1,64 @@
+/** Main-thread side of the transport worker: sends and receives whole Jupyter messages. */
+import * as path from "path";
+import { Worker } from "worker_threads";
+import { ConnectionInfo } from "./connection";
+import { Message } from "./wire";
+
+/** Channels that carry signed messages (heartbeat carries raw bytes and stays inside the worker). */
+export type WireChannel = "shell" | "control" | "stdin" | "iopub" | "hb";
+
+/** Messages from the worker to the main thread. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "failed"; error: string }
+  | { type: "message"; channel: "shell" | "control" | "stdin"; msg: Message }
+  | { type: "stdin" }
+  | { type: "closed" };
+
+/** Messages from the main thread to the worker. */
+export type ToWorker = { type: "send"; channel: WireChannel; msg: Message } | { type: "close" };
+
+/** Owns the transport worker. */
+export class Transport {
+  private readonly worker: Worker;
+  private onMessage: (channel: "shell" | "control" | "stdin", msg: Message) => void = () => {};
+
+  constructor(info: ConnectionInfo, readonly shared: SharedArrayBuffer) {
+    this.worker = new Worker(path.join(__dirname, "transport-worker.js"), { workerData: { info, shared } });
+  }
+
+  /** Resolves once every socket is bound; rejects with the worker's bind error (port in use, bad ip...). */
+  start(onMessage: (channel: "shell" | "control" | "stdin", msg: Message) => void): Promise<void> {
+    this.onMessage = onMessage;
+    return new Promise((resolve, reject) => {
+      this.worker.on("error", reject);
+      this.worker.on("message", (m: FromWorker) => {
+        if (m.type === "ready") resolve();
+        else if (m.type === "failed") reject(new Error(`cannot bind kernel sockets: ${m.error}`));
+        else if (m.type === "message") this.onMessage(m.channel, reviveBuffers(m.msg));
+      });
+    });
+  }
+
+  /** Queues a message for sending; never blocks. */
+  send(channel: WireChannel, msg: Message): void {
+    this.worker.postMessage({ type: "send", channel, msg } satisfies ToWorker);
+  }
+
+  /** Flushes pending sends, closes the sockets, then ends the worker. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.worker.on("message", (m: FromWorker) => {
+        if (m.type === "closed") { clearTimeout(timer); void this.worker.terminate().then(() => resolve()); }
+      });
+      this.worker.postMessage({ type: "close" } satisfies ToWorker);
+    });
+  }
+}
+
+/** Structured cloning turns Buffers into Uint8Arrays; give them back their Buffer methods. */
+function reviveBuffers(msg: Message): Message {
+  const toBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return { ...msg, identities: msg.identities.map(toBuffer), buffers: (msg.buffers ?? []).map(toBuffer) };
+}
