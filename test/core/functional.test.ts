@@ -175,3 +175,23 @@ test("maxPool's ArgMax lowering (used off the CPU) equals ONNX MaxPool's values 
     assert.deepEqual(Array.from(i2.toTypedArray() as BigInt64Array), Array.from(i1.toTypedArray() as BigInt64Array), `indices ${JSON.stringify(attrs)}`);
   }
 });
+
+test("double backward through conv2d (a gradient penalty) matches PyTorch", () => {
+  const x = rand([2, 3, 6, 5]).requiresGrad_(), w = rand([4, 3, 3, 3]).requiresGrad_();
+  const y = F.conv2d(x, w, null, { stride: 2, padding: 1 });
+  const [gx] = flow.autograd.grad(y.mul(y).sum(), [x], { createGraph: true });
+  gx!.mul(gx!).sum().backward();
+  const ref = JSON.parse(python(`
+import torch, json, sys
+import torch.nn.functional as F
+d = json.loads(sys.stdin.read())
+x = torch.tensor(d["x"]).reshape(2, 3, 6, 5).requires_grad_(); w = torch.tensor(d["w"]).reshape(4, 3, 3, 3).requires_grad_()
+y = F.conv2d(x, w, None, stride=2, padding=1)
+gx, = torch.autograd.grad((y * y).sum(), [x], create_graph=True)
+(gx * gx).sum().backward()
+print(json.dumps({"gx": gx.flatten().tolist(), "xg": x.grad.flatten().tolist(), "wg": w.grad.flatten().tolist()}))
+`, [], JSON.stringify({ x: flat(x), w: flat(w) })));
+  assertClose(flat(gx!), ref.gx, "first-order grad", 1e-3, 1e-3);
+  assertClose(flat(x.grad!), ref.xg, "x grad of the penalty", 1e-3, 1e-2);
+  assertClose(flat(w.grad!), ref.wg, "w grad of the penalty", 1e-3, 1e-2);
+});

@@ -14,6 +14,7 @@ import { int, ints } from "../../onnx/proto";
 import { reshape, permute } from "../../ops/shape";
 import { sum } from "../../ops/reduce";
 import { lowerConv64, lowerConvTranspose64 } from "./conv64";
+import { full } from "../../tensor/creation";
 
 /** Attributes of both conv primitives; `pads` are ONNX-ordered (all begins, then all ends). */
 export interface ConvAttrs { stride: number[]; pads: number[]; dilation: number[]; groups: number; outputPadding?: number[] }
@@ -116,6 +117,8 @@ const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => 
  */
 export function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
   const { groups: g, stride, dilation } = a, k = stride.length;
+  // An empty batch contributes nothing (and ONNX Runtime's Conv does not return on zero input channels).
+  if (x.numel() === 0 || gy.numel() === 0) return full([...wShape], 0, { dtype: gy.dtype, device: gy.device });
   const [n, c] = x.shape, ig = c / g, sp = x.shape.slice(2), kernel = wShape.slice(2);
   const spAxes = range(3, 3 + k);
   const xs = reshape(permute(reshape(x, [n, g, ig, ...sp]), [2, 1, 0, ...spAxes]), [ig, g * n, ...sp]);
