@@ -34,6 +34,12 @@ export interface OpDef<A = Record<string, unknown>> {
   host?(inputs: TypedArray[], attrs: A, inMeta: readonly Meta[], outMeta: readonly Meta[]): TypedArray[] | null;
   /** Largest output size for which `host` is used instead of a session (default 4096 elements). */
   readonly hostMaxNumel?: number;
+  /**
+   * Indices of inputs that an eager CPU session may bake in as constants (conv: weight and bias while no
+   * gradient is recorded for them), so that ONNX Runtime can pre-pack them; the session is then keyed by
+   * those tensors' identity and storage version.
+   */
+  bakeInputs?(inputs: readonly Tensor[], attrs: A): number[];
   /** Ops whose result depends on more than their inputs (random ops) are never CSE'd or constant-folded. */
   readonly impure?: boolean;
 }
