@@ -96,13 +96,15 @@ function dropBaked(id: number, keepVersion: number): void {
 const lastSeen = new WeakMap<Tensor, number>();
 function bakedInputs(op: OpDef<any>, inputs: Tensor[], attrs: unknown, dev: Device): number[] {
   if (!op.bakeInputs || dev.type !== "cpu") return [];
-  return op.bakeInputs(inputs, attrs as never).filter((i) => {
+  const cands = op.bakeInputs(inputs, attrs as never).filter((i) => inputs[i]?._storage && !inputs[i]._deviceValue && !inputs[i].isSymbolic);
+  // All or none, so that a weight's first use after an update does not leave a session for its bias alone.
+  let reused = true;
+  for (const i of cands) {
     const t = inputs[i];
-    if (!t?._storage || t._deviceValue || t.isSymbolic) return false;
-    const reused = lastSeen.get(t) === t._storage.version;
-    lastSeen.set(t, t._storage.version);
-    return reused;
-  });
+    if (lastSeen.get(t) !== t._storage!.version) reused = false;
+    lastSeen.set(t, t._storage!.version);
+  }
+  return reused ? cands : [];
 }
 
 function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[], dev: Device): CachedSession {

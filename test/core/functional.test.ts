@@ -9,6 +9,7 @@ import { assertClose, python, randomData, rng } from "../helpers/torch";
 // flow.manualSeed is exported by src/index.ts once the nn branch lands; the function is the same.
 import { manualSeed } from "../../src/tensor/random";
 import { bind } from "../../src/ops/dispatch";
+import { cachedSessionCount } from "../../src/backend/eager";
 
 const F = flow.nn.functional;
 const r = rng(99);
@@ -194,4 +195,23 @@ print(json.dumps({"gx": gx.flatten().tolist(), "xg": x.grad.flatten().tolist(), 
   assertClose(flat(gx!), ref.gx, "first-order grad", 1e-3, 1e-3);
   assertClose(flat(x.grad!), ref.xg, "x grad of the penalty", 1e-3, 1e-2);
   assertClose(flat(w.grad!), ref.wg, "w grad of the penalty", 1e-3, 1e-2);
+});
+
+test("eager conv bakes a reused weight into its session and follows in-place updates", () => {
+  const x = rand([2, 3, 8, 8]), w = rand([4, 3, 3, 3]), b = rand([4]);
+  const before = cachedSessionCount();
+  const first = F.conv2d(x, w, b, 1, 1); // first use: weight fed as an input
+  const baked = F.conv2d(x, w, b, 1, 1); // reused: baked in (a new session)
+  F.conv2d(x, w, b, 1, 1);
+  assert.equal(cachedSessionCount() - before, 2);
+  assertClose(flat(baked), flat(first), "baked == fed", 1e-5, 1e-5);
+  w._assignHost(new Float32Array(w.numel()).fill(0.25)); // a new storage version
+  F.conv2d(x, w, b, 1, 1);
+  const updated = F.conv2d(x, w, b, 1, 1);
+  assert.equal(cachedSessionCount() - before, 2, "the session of the old weight version is disposed");
+  assertClose(flat(updated), flat(F.conv2d(x, flow.full(w.shape, 0.25), b, 1, 1)), "sees the new weights", 1e-5, 1e-5);
+  // A weight being trained is never baked: gradients flow as usual.
+  const wt = rand([4, 3, 3, 3]).requiresGrad_();
+  for (let i = 0; i < 2; i++) F.conv2d(x, wt, b, 1, 1).sum().backward();
+  assert.ok(wt.grad);
 });
