@@ -26,3 +26,4 @@ export type { DeviceInfo } from "./backend/gpu";
 export { cuda, webgpu } from "./backend/namespaces";
 export * as profiler from "./profiler";
 export * as nn from "./nn/index";
+export { softmax, logSoftmax } from "./nn/functional/activation";
