@@ -100,11 +100,12 @@ export const shellHandlers: Record<string, Handler> = {
   shutdown_request: shutdownRequest,
 };
 
-async function shutdownRequest(k: KernelServices, msg: Message<{ restart?: boolean }>): Promise<void> {
+function shutdownRequest(k: KernelServices, msg: Message<{ restart?: boolean }>): void {
   const restart = !!msg.content.restart;
   k.reply(msg, "shutdown_reply", { status: "ok", restart });
   k.publish("shutdown_reply", { status: "ok", restart }, msg);
-  await k.shutdown(restart);
+  // Exit after the dispatcher has published idle for this request.
+  setImmediate(() => void k.shutdown(restart));
 }
 
 /** Handlers of control messages: every shell type, plus control-only ones (interrupt_request is answered by the transport worker). */

@@ -39,6 +39,7 @@ export class Kernel implements KernelServices {
   private readonly log: (text: string) => void;
   private readonly realExit = process.exit.bind(process);
   private closing = false;
+  private warmedUp = false;
 
   constructor(info: ConnectionInfo, readonly notebookDir = process.cwd()) {
     this.transport = new Transport(info, this.shared);
@@ -53,8 +54,18 @@ export class Kernel implements KernelServices {
     registerDisplayHost({ current: () => currentOutput() ?? null });
     installGlobals(new ModuleLoader(this.notebookDir), this.comms);
     this.trapProcessEvents();
-    // After the first replies are out: TypeScript for the executor, the language service in its worker.
-    setTimeout(() => { typescript(); this.language.start(); }, 20);
+    setTimeout(() => this.warmUp(), 1000);
+  }
+
+  /**
+   * Loads TypeScript for the executor and starts the language-service worker. Deferred until the first request
+   * has been answered (or a second has passed): loading blocks the main thread ~0.3 s and would delay kernel_info.
+   */
+  private warmUp(): void {
+    if (this.warmedUp) return;
+    this.warmedUp = true;
+    this.language.start();
+    setImmediate(() => typescript());
   }
 
   reply(request: Message, msgType: string, content: object, metadata: object = {}): void {
@@ -119,6 +130,7 @@ export class Kernel implements KernelServices {
       this.reply(msg, type, { status: "error", ename: (err as Error).name ?? "Error", evalue: String((err as Error).message ?? err), traceback: [] });
     } finally {
       this.publish("status", { execution_state: "idle" }, msg);
+      if (!this.warmedUp) setImmediate(() => this.warmUp());
     }
   }
 

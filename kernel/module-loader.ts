@@ -63,7 +63,7 @@ export class ModuleLoader {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ERR_REQUIRE_ESM" || code === "ERR_REQUIRE_ASYNC_MODULE" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
-        return import(pathToFileURL(this.resolveEsm(specifier)).href);
+        return nativeImport(pathToFileURL(this.resolveEsm(specifier)).href);
       }
       throw err;
     }
@@ -108,6 +108,9 @@ export class ModuleLoader {
 export function defaultOf(mod: any): unknown {
   return mod && mod.__esModule ? mod.default : mod?.[Symbol.toStringTag] === "Module" ? mod.default : mod;
 }
+
+/** A real `import()`: TypeScript compiles `import()` to `require()` under module commonjs. */
+const nativeImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
 
 let tsExtensionRegistered = false;
 function registerTypeScriptExtension(): void {

@@ -8,9 +8,9 @@ import type { Meta, OpDef } from "../ops/registry";
 import { OnnxBuilder } from "../ops/builder";
 import { encodeModel } from "../onnx/proto";
 import { createSession, NativeSession, ort } from "./ort";
-import { Device, executionProviders } from "./device";
+import { Device, executionProviders, device as parseDevice } from "./device";
 import { IR_VERSION, OPSET } from "../onnx/opset";
-import { canReside, deviceTensor, feedValue, download } from "./gpu";
+import { canReside, deviceTensor, feedValue, download, transferTo } from "./gpu";
 import { setHostFromDevice } from "../tensor/tensor";
 
 setHostFromDevice(download);
@@ -35,6 +35,10 @@ export function runEager(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMe
     const outs = op.host(inputs.map((t) => t._host()), attrs as never, inputs, outMeta);
     if (outs) eagerStats.hostKernelCalls++;
     if (outs) return outs.map((data, i) => Tensor._fromArray(data, [...outMeta[i].shape], outMeta[i].dtype, dev));
+  }
+  if (dev.type !== "cpu" && op.cpuFallback?.includes(dev.type)) {
+    const cpu = parseDevice("cpu");
+    return runSession(op, inputs.map((t) => transferTo(t, cpu)), attrs, outMeta, cpu).map((t) => transferTo(t, dev));
   }
   return runSession(op, inputs, attrs, outMeta, dev);
 }

@@ -15,6 +15,8 @@ const OWN_ROOT = path.resolve(__dirname, "..");
 /** Records ops into a graph instead of running them (installed by nn.Graph while it traces `build`). */
 export interface Tracer {
   record(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[]): Tensor[];
+  /** An in-place write `target <- value` while tracing (in-place ops, optimizer updates): it becomes a graph output. */
+  assign(target: Tensor, value: Tensor): void;
 }
 let tracer: Tracer | null = null;
 /** Installs (or with null removes) the active tracer; returns the previous one. */
@@ -53,6 +55,18 @@ export function bind(name: string, inputs: Tensor[], attrs: unknown = {}): Tenso
   return outputs;
 }
 
+/**
+ * Writes `value` into `target` in place (same number of elements; dtype converted to the target's), bumping the
+ * target's storage version. In-place ops and optimizers write through here so that, while nn.Graph traces,
+ * the write is recorded (the new value becomes a graph output copied back into the target after each run).
+ */
+export function assign(target: Tensor, value: Tensor): void {
+  if (tracer) { tracer.assign(target, value); return; }
+  if (value.numel() !== target.numel()) throw new RangeError(`in-place assignment: a tensor of shape [${value.shape.join(", ")}] cannot be written into one of shape [${target.shape.join(", ")}]`);
+  const v = value.dtype === target.dtype ? value : bind1("cast", [value], { dtype: target.dtype });
+  target._assignHost(v._host("in-place assignment"));
+}
+
 /** Applies a single-output op. */
 export function bind1(name: string, inputs: Tensor[], attrs: unknown = {}): Tensor {
   return bind(name, inputs, attrs)[0];
@@ -69,7 +83,11 @@ function recordNode(op: OpDef<any>, inputs: Tensor[], outputs: Tensor[], attrs: 
 
 /** The first stack frame outside flowbook's own files: the user's line, for traced-graph displays. */
 export function callerLine(): string | undefined {
+  // Backward and optimizer ops run many frames below the user's line: look deeper than V8's default 10.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
   const stack = new Error().stack?.split("\n").slice(2) ?? [];
-  const frame = stack.find((l) => !l.includes(OWN_ROOT) && !l.includes("node:internal"));
+  Error.stackTraceLimit = limit;
+  const frame = stack.find((l) => !l.includes(OWN_ROOT) && !l.includes("node:internal") && !l.includes("(<anonymous>)") && !l.includes("(native)"));
   return frame?.trim().replace(/^at\s+/, "");
 }

@@ -9,6 +9,7 @@ import { bind1 } from "./dispatch";
 import { broadcastShapes, binaryKernel } from "./broadcast";
 import { addTensorMethods } from "./methods";
 import { int } from "../onnx/proto";
+import { parseArgs } from "./args";
 
 /** A tensor or a JS scalar operand. */
 export type TensorOrScalar = Tensor | number | boolean;
@@ -101,7 +102,7 @@ unaryOp("relu", { onnx: "Relu", f: (x) => (x > 0 ? x : 0), vjp: (g, _x, y) => mu
 // ---- binary ------------------------------------------------------------------------------------
 
 interface BinarySpec {
-  onnx: string;
+  onnx: string | ((b: import("./builder").OnnxBuilder, x: string, y: string, m: Meta) => string);
   f?: (a: number, b: number) => number;
   vjp?: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
   bool?: boolean; // comparison: output dtype bool
@@ -114,7 +115,7 @@ function binaryOp(name: string, spec: BinarySpec): OpDef<{}> {
       if (a.dtype !== b.dtype) throw new TypeError(`${name}: operands must have one dtype after promotion (got ${a.dtype} and ${b.dtype})`);
       return [{ shape: broadcastShapes(name, a.shape, b.shape), dtype: spec.bool ? "bool" : a.dtype }];
     },
-    lower: (b, [x, y]) => [b.op(spec.onnx, [x, y])],
+    lower: (b, [x, y], _a, [m]) => [typeof spec.onnx === "string" ? b.op(spec.onnx, [x, y]) : spec.onnx(b, x, y, m)],
     vjp: spec.vjp ? ({ grads: [g], inputs: [a, b], outputs: [y] }: VjpArgs<{}>) => spec.vjp!(g!, a, b, y) : undefined,
     host: spec.f ? (([x, y], _a, inMeta, [o]) => {
       if (!hostable(inMeta)) return null;
@@ -229,6 +230,259 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   return bind1("where", [cond, ta, tb]);
 }
 
+// ---- more unary math ---------------------------------------------------------------------------
+
+const SQRT1_2 = Math.SQRT1_2, TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** erfc(x) for x >= 2.5 by its continued fraction (60 terms give double precision there). */
+function erfcLarge(x: number): number {
+  let f = x;
+  for (let k = 60; k >= 1; k--) f = x + k / 2 / f;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+/** The error function in double precision (Taylor series below 2.5, continued fraction above). */
+function erfHost(x: number): number {
+  const ax = Math.abs(x);
+  if (Number.isNaN(x)) return NaN;
+  if (ax >= 2.5) return x > 0 ? 1 - erfcLarge(ax) : erfcLarge(ax) - 1;
+  const x2 = x * x;
+  let term = x, sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= -x2 / n;
+    const t = term / (2 * n + 1);
+    sum += t;
+    if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+  }
+  return sum * TWO_OVER_SQRT_PI;
+}
+/** 1 - erf(x), accurate in the tail (where 1 - erf would cancel). */
+function erfcHost(x: number): number { return x >= 2.5 ? erfcLarge(x) : 1 - erfHost(x); }
+
+/** Round half to even, as torch.round and ONNX Round do. */
+const roundHalfEven = (x: number) => { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
+const truncate = (x: number) => Math.trunc(x);
+/** A zero cotangent shaped like `g` (floor, round, sign ... have zero gradient in PyTorch). */
+const zerosOf = (g: Tensor) => bind1("expand", [scalarTensor(0, g.dtype, g)], { shape: [...g.shape] });
+/** A 0-d constant of the op's dtype in an ONNX lowering. */
+const k = (b: import("./builder").OnnxBuilder, m: Meta, v: number) => b.scalar(m.dtype, v);
+
+unaryOp("rsqrt", { onnx: (b, x) => b.op("Reciprocal", [b.op("Sqrt", [x])]), f: (x) => 1 / Math.sqrt(x), vjp: (g, _x, y) => mul(g, mul(mul(y, mul(y, y)), -0.5)), floatOnly: true });
+unaryOp("erf", { onnx: "Erf", f: erfHost, vjp: (g, x) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)), floatOnly: true });
+unaryOp("log1p", { onnx: (b, x, m) => b.op("Log", [b.op("Add", [x, k(b, m, 1)])]), f: Math.log1p, vjp: (g, x) => div(g, add(x, 1)), floatOnly: true });
+unaryOp("expm1", { onnx: (b, x, m) => b.op("Sub", [b.op("Exp", [x]), k(b, m, 1)]), f: Math.expm1, vjp: (g, _x, y) => mul(g, add(y, 1)), floatOnly: true });
+unaryOp("log2", { onnx: (b, x, m) => b.op("Div", [b.op("Log", [x]), k(b, m, Math.LN2)]), f: Math.log2, vjp: (g, x) => div(g, mul(x, Math.LN2)), floatOnly: true });
+unaryOp("log10", { onnx: (b, x, m) => b.op("Div", [b.op("Log", [x]), k(b, m, Math.LN10)]), f: Math.log10, vjp: (g, x) => div(g, mul(x, Math.LN10)), floatOnly: true });
+unaryOp("floor", { onnx: "Floor", f: Math.floor, vjp: zerosOf, floatOnly: true });
+unaryOp("ceil", { onnx: "Ceil", f: Math.ceil, vjp: zerosOf, floatOnly: true });
+unaryOp("round", { onnx: "Round", f: roundHalfEven, vjp: zerosOf, floatOnly: true });
+// opset 17 has no Trunc: round toward zero is ceil below zero and floor above.
+unaryOp("trunc", { onnx: (b, x, m) => b.op("Where", [b.op("Less", [x, k(b, m, 0)]), b.op("Ceil", [x]), b.op("Floor", [x])]), f: truncate, vjp: zerosOf, floatOnly: true });
+unaryOp("logical_not", { onnx: "Not", f: (x) => +!x });
+unaryOp("silu", {
+  onnx: (b, x) => b.op("Mul", [x, b.op("Sigmoid", [x])]), f: (x) => x / (1 + Math.exp(-x)), floatOnly: true,
+  vjp: (g, x) => { const s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); },
+});
+
+const un2 = (name: string) => (x: Tensor) => (isFloating(x.dtype) ? bind1(name, [x]) : x);
+/** 1/sqrt(x). */ export const rsqrt = unF("rsqrt");
+/** The Gauss error function. */ export const erf = unF("erf");
+/** ln(1 + x), accurate for small x. */ export const log1p = unF("log1p");
+/** e^x - 1, accurate for small x. */ export const expm1 = unF("expm1");
+/** Base-2 logarithm. */ export const log2 = unF("log2");
+/** Base-10 logarithm. */ export const log10 = unF("log10");
+/** Largest integer <= x (integer tensors are returned as they are). */ export const floor = un2("floor");
+/** Smallest integer >= x. */ export const ceil = un2("ceil");
+/** Rounds half to even, like torch.round. */ export const round = un2("round");
+/** Rounds toward zero. */ export const trunc = un2("trunc");
+/** x * sigmoid(x) (also called swish). @example flow.silu(flow.tensor([-1, 0, 1])) */ export const silu = unF("silu");
+/** x * x (keeps integer dtypes, like torch.square). */ export function square(x: Tensor): Tensor { return mul(x, x); }
+
+// gelu: x * Φ(x), or its tanh approximation. opset 17 has no Gelu node, so it lowers to Erf or Tanh arithmetic.
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI), GELU_C = 0.044715;
+function _geluVjp(g: Tensor, x: Tensor, approximate: string): Tensor {
+  if (approximate === "tanh") {
+    const inner = mul(add(x, mul(mul(x, mul(x, x)), GELU_C)), SQRT_2_OVER_PI);
+    const t = tanh(inner);
+    const dInner = mul(add(mul(mul(x, x), 3 * GELU_C), 1), SQRT_2_OVER_PI);
+    return mul(g, add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), rsub(mul(t, t), 1)), dInner)));
+  }
+  const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
+  const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+  return mul(g, add(cdf, mul(x, pdf)));
+}
+defineOp<{ approximate: "none" | "tanh" }>({
+  name: "gelu",
+  infer: ([x]) => {
+    if (!isFloating(x.dtype)) throw new TypeError(`gelu: expected a floating point tensor, got ${x.dtype}`);
+    return [{ shape: x.shape, dtype: x.dtype }];
+  },
+  lower: (b, [x], { approximate }, [m]) => {
+    if (approximate === "tanh") {
+      const cube = b.op("Mul", [x, b.op("Mul", [x, x])]);
+      const inner = b.op("Mul", [k(b, m, SQRT_2_OVER_PI), b.op("Add", [x, b.op("Mul", [k(b, m, GELU_C), cube])])]);
+      return [b.op("Mul", [b.op("Mul", [k(b, m, 0.5), x]), b.op("Add", [k(b, m, 1), b.op("Tanh", [inner])])])];
+    }
+    const phi = b.op("Mul", [k(b, m, 0.5), b.op("Add", [k(b, m, 1), b.op("Erf", [b.op("Mul", [x, k(b, m, SQRT1_2)])])])]);
+    return [b.op("Mul", [x, phi])];
+  },
+  vjp: ({ grads: [g], inputs: [x], attrs }) => [_geluVjp(g!, x, attrs.approximate)],
+  host: ([x], { approximate }, inMeta, [o]) => {
+    if (!hostable(inMeta)) return null;
+    const X = x as Float64Array, out = allocArray(o.dtype, X.length) as Float64Array;
+    if (approximate === "tanh") for (let i = 0; i < X.length; i++) { const v = X[i]; out[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v))); }
+    else for (let i = 0; i < X.length; i++) out[i] = 0.5 * X[i] * erfcHost(-X[i] * SQRT1_2);
+    return [out];
+  },
+});
+
+/**
+ * Gaussian error linear unit, `x * Φ(x)`; `approximate: "tanh"` uses the tanh approximation.
+ * @example flow.gelu(x, { approximate: "tanh" })
+ */
+export function gelu(x: Tensor, ...args: unknown[]): Tensor {
+  const { approximate } = parseArgs<{ approximate: string }>("gelu", args, ["approximate"], { approximate: "none" });
+  if (approximate !== "none" && approximate !== "tanh") throw new RangeError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
+  return bind1("gelu", [toFloat(x)], { approximate });
+}
+
+// softplus: log(1 + e^(beta x)) / beta, linear above `threshold` (as PyTorch, for numerical stability).
+defineOp<{ beta: number; threshold: number }>({
+  name: "softplus",
+  infer: ([x]) => {
+    if (!isFloating(x.dtype)) throw new TypeError(`softplus: expected a floating point tensor, got ${x.dtype}`);
+    return [{ shape: x.shape, dtype: x.dtype }];
+  },
+  lower: (b, [x], { beta, threshold }, [m]) => {
+    const bx = b.op("Mul", [x, k(b, m, beta)]);
+    const soft = b.op("Div", [b.op("Log", [b.op("Add", [k(b, m, 1), b.op("Exp", [bx])])]), k(b, m, beta)]);
+    return [b.op("Where", [b.op("Greater", [bx, k(b, m, threshold)]), x, soft])];
+  },
+  vjp: ({ grads: [g], inputs: [x], attrs: { beta, threshold } }) => {
+    const bx = mul(x, beta);
+    return [where(gt(bx, threshold), g!, mul(g!, sigmoid(bx)))];
+  },
+  host: ([x], { beta, threshold }, inMeta, [o]) => {
+    if (!hostable(inMeta)) return null;
+    const X = x as Float64Array, out = allocArray(o.dtype, X.length) as Float64Array;
+    for (let i = 0; i < X.length; i++) { const bx = X[i] * beta; out[i] = bx > threshold ? X[i] : Math.log1p(Math.exp(bx)) / beta; }
+    return [out];
+  },
+});
+
+/**
+ * Smooth ReLU `log(1 + exp(beta * x)) / beta`, exactly `x` where `beta * x > threshold`.
+ * @example flow.softplus(x, 2, 10) // or flow.softplus(x, { beta: 2 })
+ */
+export function softplus(x: Tensor, ...args: unknown[]): Tensor {
+  const { beta, threshold } = parseArgs<{ beta: number; threshold: number }>("softplus", args, ["beta", "threshold"], { beta: 1, threshold: 20 });
+  return bind1("softplus", [toFloat(x)], { beta, threshold });
+}
+
+// ---- clamp -------------------------------------------------------------------------------------
+
+interface ClampAttrs { min: number | null; max: number | null }
+defineOp<ClampAttrs>({
+  name: "clamp",
+  infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+  // ONNX Clip takes optional min/max inputs; "" leaves one out. min > max gives max everywhere, as PyTorch.
+  lower: (b, [x], { min, max }, [m]) => [b.op("Clip", [x, min === null ? "" : k(b, m, min), max === null ? "" : k(b, m, max)])],
+  vjp: ({ grads: [g], inputs: [x], attrs: { min, max } }) => {
+    let keep: Tensor | null = null;
+    if (min !== null) keep = ge(x, min);
+    if (max !== null) keep = keep ? logicalAnd(keep, le(x, max)) : le(x, max);
+    return [where(keep!, g!, 0)];
+  },
+  host: ([x], { min, max }, inMeta, [o]) => {
+    if (!hostable(inMeta)) return null;
+    const X = x as Float64Array, out = allocArray(o.dtype, X.length) as Float64Array;
+    const lo = min ?? -Infinity, hi = max ?? Infinity;
+    for (let i = 0; i < X.length; i++) { const v = X[i]; out[i] = v !== v ? v : Math.min(Math.max(v, lo), hi); }
+    return [out];
+  },
+});
+
+/** A clamp bound: a JS number, a tensor, or null/undefined for none. */
+export type ClampBound = number | Tensor | null | undefined;
+
+/**
+ * Clamps every element into [min, max]; either bound may be a number, a tensor (broadcast), or omitted.
+ * @example flow.clamp(x, -1, 1); x.clamp({ min: 0 }); x.clamp(lo, hi) // lo, hi tensors
+ */
+export function clamp(x: Tensor, ...args: unknown[]): Tensor {
+  const { min, max } = parseArgs<{ min: ClampBound; max: ClampBound }>("clamp", args, ["min", "max"], {});
+  if ((min === null || min === undefined) && (max === null || max === undefined)) throw new TypeError("clamp: At least one of 'min' or 'max' must not be None");
+  if (min instanceof Tensor || max instanceof Tensor) {
+    let y: Tensor = x;
+    if (min !== null && min !== undefined) { const [a, b] = promoteOperands("clamp", y, min); y = where(lt(a, b), b, a); }
+    if (max !== null && max !== undefined) { const [a, b] = promoteOperands("clamp", y, max); y = where(gt(a, b), b, a); }
+    return y;
+  }
+  let dtype = x.dtype;
+  if (typeof min === "number") dtype = promoteWithScalar(dtype, min);
+  if (typeof max === "number") dtype = promoteWithScalar(dtype, max);
+  return bind1("clamp", [cast(x, dtype)], { min: min ?? null, max: max ?? null });
+}
+/** Alias of clamp. */ export const clip = clamp;
+/** clamp(x, min) */ export const clampMin = (x: Tensor, min: number | Tensor): Tensor => clamp(x, min, null);
+/** clamp(x, null, max) */ export const clampMax = (x: Tensor, max: number | Tensor): Tensor => clamp(x, null, max);
+
+// ---- more binary ops ---------------------------------------------------------------------------
+
+const neq = (b: import("./builder").OnnxBuilder, x: string, y: string) => b.op("Not", [b.op("Equal", [x, y])]);
+// True where a Python-style result must be corrected: r != 0 and sign(r) != sign(divisor).
+const signFix = (b: import("./builder").OnnxBuilder, r: string, y: string, m: Meta) =>
+  b.op("And", [neq(b, r, k(b, m, 0)), b.op("Xor", [b.op("Less", [r, k(b, m, 0)]), b.op("Less", [y, k(b, m, 0)])])]);
+const pyMod = (a: number, b: number) => { const r = a % b; return r !== 0 && (r < 0) !== (b < 0) ? r + b : r; };
+
+binaryOp("ne", { onnx: neq, f: (a, b) => +(a !== b), bool: true });
+binaryOp("logical_and", { onnx: "And", f: (a, b) => +(a !== 0 && b !== 0), bool: true });
+binaryOp("logical_or", { onnx: "Or", f: (a, b) => +(a !== 0 || b !== 0), bool: true });
+binaryOp("logical_xor", { onnx: "Xor", f: (a, b) => +((a !== 0) !== (b !== 0)), bool: true });
+// fmod: C's remainder (sign of the dividend); remainder: Python's (sign of the divisor).
+binaryOp("fmod", {
+  onnx: (b, x, y) => b.op("Mod", [x, y], { fmod: int(1) }), f: (a, b) => a % b,
+  vjp: (g, a, b) => [g, neg(mul(g, trunc(div(a, b))))],
+});
+binaryOp("remainder", {
+  onnx: (b, x, y, m) => {
+    if (!isFloating(m.dtype)) return b.op("Mod", [x, y], { fmod: int(0) });
+    const r = b.op("Mod", [x, y], { fmod: int(1) });
+    return b.op("Where", [signFix(b, r, y, m), b.op("Add", [r, y]), r]);
+  },
+  f: pyMod,
+  vjp: (g, a, b) => [g, neg(mul(g, floor(div(a, b))))],
+});
+binaryOp("floor_divide", {
+  onnx: (b, x, y, m) => {
+    if (isFloating(m.dtype)) return b.op("Floor", [b.op("Div", [x, y])]);
+    const q = b.op("Div", [x, y]); // integer Div truncates
+    const r = b.op("Sub", [x, b.op("Mul", [q, y])]);
+    return b.op("Where", [signFix(b, r, y, m), b.op("Sub", [q, k(b, m, 1)]), q]);
+  },
+  f: (a, b) => Math.floor(a / b),
+});
+
+const toBool = (v: TensorOrScalar, like: Tensor): Tensor => (v instanceof Tensor ? cast(v, "bool") : scalarTensor(!!v, "bool", like));
+const logical = (name: string) => (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
+  const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
+  if (!like) throw new TypeError(`${name}: at least one operand must be a Tensor`);
+  return bind1(name, [toBool(a, like), toBool(b, like)]);
+};
+/** a != b (bool result). */ export const ne = cmp("ne");
+/** Elementwise AND of truth values (nonzero = true); bool result. */ export const logicalAnd = logical("logical_and");
+/** Elementwise OR of truth values; bool result. */ export const logicalOr = logical("logical_or");
+/** Elementwise XOR of truth values; bool result. */ export const logicalXor = logical("logical_xor");
+/** Elementwise NOT of truth values (nonzero = true); bool result. */ export function logicalNot(x: Tensor): Tensor { return bind1("logical_not", [cast(x, "bool")]); }
+/** C-style remainder: the result has the sign of the dividend, like torch.fmod. */ export const fmod = bin("fmod");
+/** Python-style modulus: the result has the sign of the divisor, like torch.remainder. */ export const remainder = bin("remainder");
+/** floor(a / b), like torch.floor_divide (PyTorch ≥ 1.13 rounds down). Not differentiable. */ export const floorDivide = bin("floor_divide");
+
+/** True where x is NaN. */ export function isnan(x: Tensor): Tensor { return ne(x, x); }
+/** True where x is +inf or -inf. */ export function isinf(x: Tensor): Tensor { return isFloating(x.dtype) ? eq(abs(x), Infinity) : ne(x, x); }
+/** True where x is neither NaN nor infinite. */ export function isfinite(x: Tensor): Tensor { return isFloating(x.dtype) ? lt(abs(x), Infinity) : eq(x, x); }
+/** start + weight * (end - start). @example flow.lerp(a, b, 0.25) */
+export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor { return add(start, mul(weight, sub(end, start))); }
+
 // ---- tensor methods ----------------------------------------------------------------------------
 
 declare module "../tensor/tensor" {
@@ -287,4 +541,54 @@ addTensorMethods({
   float() { return cast(this, "float32"); }, double() { return cast(this, "float64"); },
   half() { return cast(this, "float16"); }, long() { return cast(this, "int64"); },
   int() { return cast(this, "int32"); }, bool() { return cast(this, "bool"); },
+});
+
+declare module "../tensor/tensor" {
+  interface Tensor {
+    /** 1/sqrt(this) */ rsqrt(): Tensor;
+    /** erf(this) */ erf(): Tensor;
+    /** ln(1 + this) */ log1p(): Tensor;
+    /** e^this - 1 */ expm1(): Tensor;
+    /** log2(this) */ log2(): Tensor;
+    /** log10(this) */ log10(): Tensor;
+    /** Rounds down. */ floor(): Tensor;
+    /** Rounds up. */ ceil(): Tensor;
+    /** Rounds half to even. */ round(): Tensor;
+    /** Rounds toward zero. */ trunc(): Tensor;
+    /** this * this */ square(): Tensor;
+    /** Clamps into [min, max]: `x.clamp(-1, 1)`, `x.clamp({ min: 0 })`, tensor bounds broadcast. */
+    clamp(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): Tensor;
+    /** Alias of clamp. */
+    clip(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): Tensor;
+    /** clamp(min) */ clampMin(min: number | Tensor): Tensor;
+    /** clamp(null, max) */ clampMax(max: number | Tensor): Tensor;
+    /** this != other */ ne(other: TensorOrScalar): Tensor;
+    /** Elementwise AND of truth values. */ logicalAnd(other: TensorOrScalar): Tensor;
+    /** Elementwise OR of truth values. */ logicalOr(other: TensorOrScalar): Tensor;
+    /** Elementwise XOR of truth values. */ logicalXor(other: TensorOrScalar): Tensor;
+    /** Elementwise NOT of truth values. */ logicalNot(): Tensor;
+    /** C-style remainder (sign of this). */ fmod(other: TensorOrScalar): Tensor;
+    /** Python-style modulus (sign of other). */ remainder(other: TensorOrScalar): Tensor;
+    /** floor(this / other). */ floorDivide(other: TensorOrScalar): Tensor;
+    /** True where NaN. */ isnan(): Tensor;
+    /** True where infinite. */ isinf(): Tensor;
+    /** True where finite. */ isfinite(): Tensor;
+    /** this + weight * (end - this) */ lerp(end: Tensor, weight: TensorOrScalar): Tensor;
+  }
+}
+
+addTensorMethods({
+  rsqrt() { return rsqrt(this); }, erf() { return erf(this); }, log1p() { return log1p(this); },
+  expm1() { return expm1(this); }, log2() { return log2(this); }, log10() { return log10(this); },
+  floor() { return floor(this); }, ceil() { return ceil(this); }, round() { return round(this); },
+  trunc() { return trunc(this); }, square() { return square(this); },
+  clamp(...a: unknown[]) { return clamp(this, ...a); }, clip(...a: unknown[]) { return clamp(this, ...a); },
+  clampMin(m: number | Tensor) { return clampMin(this, m); }, clampMax(m: number | Tensor) { return clampMax(this, m); },
+  ne(o: TensorOrScalar) { return ne(this, o); },
+  logicalAnd(o: TensorOrScalar) { return logicalAnd(this, o); }, logicalOr(o: TensorOrScalar) { return logicalOr(this, o); },
+  logicalXor(o: TensorOrScalar) { return logicalXor(this, o); }, logicalNot() { return logicalNot(this); },
+  fmod(o: TensorOrScalar) { return fmod(this, o); }, remainder(o: TensorOrScalar) { return remainder(this, o); },
+  floorDivide(o: TensorOrScalar) { return floorDivide(this, o); },
+  isnan() { return isnan(this); }, isinf() { return isinf(this); }, isfinite() { return isfinite(this); },
+  lerp(e: Tensor, w: TensorOrScalar) { return lerp(this, e, w); },
 });

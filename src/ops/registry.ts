@@ -40,6 +40,8 @@ export interface OpDef<A = Record<string, unknown>> {
    * those tensors' identity and storage version.
    */
   bakeInputs?(inputs: readonly Tensor[], attrs: A): number[];
+  /** Devices whose execution provider cannot run this lowering: eager runs it on the CPU provider there and moves results back (each crossing counted). */
+  readonly cpuFallback?: readonly ("webgpu" | "cuda")[];
   /** Ops whose result depends on more than their inputs (random ops) are never CSE'd or constant-folded. */
   readonly impure?: boolean;
 }

@@ -1,6 +1,6 @@
-/** Creating tensors from JS data and constants: flow.tensor, zeros, ones, full, empty and their *Like forms. */
+/** Creating tensors from JS data and constants: flow.tensor, zeros, ones, full, empty, their *Like forms, arange, linspace, eye. */
 import { Tensor } from "./tensor";
-import { DType, TypedArray, allocArray, checkDType, writeNumber } from "./dtype";
+import { DType, TypedArray, allocArray, checkDType, readNumber, writeNumber } from "./dtype";
 import { Device, device as parseDevice, getDefaultDevice, checkUsable } from "../backend/device";
 import { transferTo } from "../backend/gpu";
 
@@ -39,7 +39,16 @@ export function finish(t: Tensor, opts: TensorOptions): Tensor {
  * is int64, booleans are bool, and a typed array keeps its own type.
  * @example flow.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true })
  */
-export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
+export function tensor(data: TensorData | Tensor, opts: TensorOptions = {}): Tensor {
+  if (data instanceof Tensor) {
+    // A copy detached from the graph, like torch.tensor(t) (which PyTorch answers with a warning).
+    const src = data._host("flow.tensor(tensor)");
+    const dtype = opts.dtype ? checkDType(opts.dtype, "flow.tensor") : data.dtype;
+    const out = allocArray(dtype, src.length);
+    if (dtype === data.dtype) (out as Float32Array).set(src as Float32Array);
+    else for (let i = 0; i < src.length; i++) writeNumber(dtype, out, i, readNumber(data.dtype, src, i));
+    return finish(Tensor._fromArray(out, [...data.shape], dtype), { device: data.device, ...opts });
+  }
   if (ArrayBuffer.isView(data)) {
     const src = data as TypedArray;
     const dtype = opts.dtype ? checkDType(opts.dtype, "flow.tensor") : typedArrayDType(src);
@@ -124,3 +133,53 @@ export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.
 export const fullLike = (t: Tensor, value: number | boolean, opts: TensorOptions = {}): Tensor => full(t.shape, value, likeOpts(t, opts));
 /** Same as zerosLike. */
 export const emptyLike = zerosLike;
+
+// ---- ranges and eye ----------------------------------------------------------------------------
+
+/**
+ * Values from `start` (default 0) up to but excluding `end`, `step` apart: `arange(5)`, `arange(1, 2, 0.25)`.
+ * int64 when start, end and step are all integers, else float32, as in PyTorch (JS cannot tell `1.` from
+ * `1`: pass `{dtype: "float32"}` for a float range of integers).
+ */
+export function arange(...args: (number | TensorOptions)[]): Tensor {
+  const last = args[args.length - 1];
+  const opts: TensorOptions = typeof last === "object" && last !== null ? (args.pop() as TensorOptions) : {};
+  const nums = args as number[];
+  if (nums.length < 1 || nums.length > 3 || nums.some((v) => typeof v !== "number")) throw new TypeError(`arange(): expected (end), (start, end) or (start, end, step) numbers, got (${nums.join(", ")})`);
+  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  if (step === 0) throw new RangeError("arange(): step must be nonzero");
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new RangeError(`arange(): unsupported range: ${start} -> ${end}`);
+  if ((step > 0 && end < start) || (step < 0 && end > start)) throw new RangeError("arange(): upper bound and larger bound inconsistent with step sign");
+  const dtype = opts.dtype ? checkDType(opts.dtype, "arange") : [start, end, step].every(Number.isInteger) ? "int64" : "float32";
+  const n = Math.ceil((end - start) / step);
+  const out = allocArray(dtype, n);
+  for (let i = 0; i < n; i++) writeNumber(dtype, out, i, start + i * step);
+  return finish(Tensor._fromArray(out, [n], dtype), opts);
+}
+
+/**
+ * `steps` evenly spaced values from `start` to `end` inclusive (float32 unless `dtype` says otherwise),
+ * computed as PyTorch does: from the start for the first half, from the end for the second.
+ */
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace(): number of steps must be non-negative, got ${steps}`);
+  const dtype = opts.dtype ? checkDType(opts.dtype, "linspace") : "float32";
+  const out = allocArray(dtype, steps);
+  const f = dtype === "float32" ? Math.fround : (v: number) => v;
+  const step = steps > 1 ? f((end - start) / (steps - 1)) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) writeNumber(dtype, out, i, i < half || steps === 1 ? f(start + step * i) : f(end - step * (steps - i - 1)));
+  return finish(Tensor._fromArray(out, [steps], dtype), opts);
+}
+
+/** An `n` × `m` (default square) matrix with ones on the diagonal. */
+export function eye(n: number, m?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
+  if (typeof m === "object") { opts = m; m = undefined; }
+  const cols = m ?? n;
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`eye(): n must be greater or equal to 0, got ${n}`);
+  if (!Number.isInteger(cols) || cols < 0) throw new RangeError(`eye(): m must be greater or equal to 0, got ${cols}`);
+  const dtype = opts.dtype ? checkDType(opts.dtype, "eye") : "float32";
+  const out = allocArray(dtype, n * cols);
+  for (let i = 0; i < Math.min(n, cols); i++) writeNumber(dtype, out, i * cols + i, 1);
+  return finish(Tensor._fromArray(out, [n, cols], dtype), opts);
+}

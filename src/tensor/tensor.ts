@@ -7,6 +7,7 @@ import { DType, TypedArray, allocArray, readNumber, writeNumber } from "./dtype"
 import { Device, device as parseDevice } from "../backend/device";
 import type { GradNode } from "../autograd/node";
 import { formatTensor } from "./print";
+import { trackTensor } from "./memory";
 
 /** Host storage of a tensor: a dense, row-major typed array shared by views of the same data. */
 export interface Storage { data: TypedArray; version: number }
@@ -63,6 +64,7 @@ export class Tensor {
     this._storage = storage;
     this._offset = offset;
     this._symbolic = symbolic;
+    trackTensor(this);
   }
 
   /** @internal Wraps a typed array (taken, not copied) as a tensor. */

@@ -1,0 +1,85 @@
+/**
+ * Datasets: map-style (`getItem(i)` + `length`, as torch.utils.data.Dataset) and iterable
+ * (`iter(info)`, as IterableDataset). A dataset that can be rebuilt in a worker thread says how with
+ * `workerRecipe()`: the module file to require, the exported class, and structured-cloneable arguments
+ * handed to its static `fromRecipe(...args)` (or its constructor). ImageFolder and ImageDB implement it.
+ */
+import { Tensor } from "../tensor/tensor";
+import type { Generator } from "./random";
+
+/** How a worker thread rebuilds a dataset: `require(module)[exportName].fromRecipe(...args)` (or `new`). */
+export interface WorkerRecipe {
+  /** Absolute path of a CommonJS module (for a compiled class: its `__filename`). */
+  module: string;
+  exportName: string;
+  /** Structured-cloneable arguments (no functions, no class instances other than plain data). */
+  args: unknown[];
+  /** Modules to require first (e.g. one that registers custom transforms). */
+  preload?: string[];
+}
+
+/** A map-style dataset. Subclasses implement `getItem` and `length`. */
+export abstract class Dataset<T = unknown> {
+  /** The sample at `index`; `gen` is this sample's generator for random transforms (seeded by the DataLoader). */
+  abstract getItem(index: number, gen?: Generator): T | Promise<T>;
+  /** Number of samples. */
+  abstract get length(): number;
+  /** How a worker thread rebuilds this dataset; null: it can only be read in the main thread (numWorkers: 0). */
+  workerRecipe(): WorkerRecipe | null { return null; }
+  /** Names sample `index` in error messages (a file path, a database row). */
+  describeItem(index: number): string { return `sample ${index}`; }
+}
+
+/** Which worker is running, for IterableDataset sharding (as torch.utils.data.get_worker_info()). */
+export interface WorkerInfo { id: number; numWorkers: number; seed: number }
+
+/** An iterable dataset: a stream of samples. With workers, each worker iterates `iter(info)`; shard by `info`. */
+export abstract class IterableDataset<T = unknown> {
+  abstract iter(info: WorkerInfo): AsyncIterable<T> | Iterable<T>;
+  workerRecipe(): WorkerRecipe | null { return null; }
+}
+
+/** Samples are the i-th rows of each tensor (as torch.utils.data.TensorDataset). */
+export class TensorDataset extends Dataset<Tensor[]> {
+  readonly tensors: Tensor[];
+  constructor(...tensors: Tensor[]) {
+    super();
+    if (!tensors.length) throw new TypeError("TensorDataset: needs at least one tensor");
+    if (tensors.some((t) => t.shape[0] !== tensors[0].shape[0])) throw new RangeError(`TensorDataset: Size mismatch between tensors (${tensors.map((t) => t.shape[0]).join(" vs ")})`);
+    this.tensors = tensors;
+  }
+  get length(): number { return this.tensors[0].shape[0]; }
+  getItem(i: number): Tensor[] {
+    return this.tensors.map((t) => {
+      const row = t.shape.slice(1), n = row.reduce((a, b) => a * b, 1);
+      return Tensor._fromArray(t.toTypedArray().slice(i * n, (i + 1) * n) as never, row, t.dtype);
+    });
+  }
+  workerRecipe(): WorkerRecipe {
+    return { module: __filename, exportName: "TensorDataset", args: this.tensors.map((t) => ({ dtype: t.dtype, shape: t.shape, data: t.toTypedArray() })) };
+  }
+  static fromRecipe(...ts: { dtype: Tensor["dtype"]; shape: number[]; data: never }[]): TensorDataset {
+    return new TensorDataset(...ts.map((t) => Tensor._fromArray(t.data, t.shape, t.dtype)));
+  }
+}
+
+/** A subset of a dataset at the given indices (as torch.utils.data.Subset). */
+export class Subset<T> extends Dataset<T> {
+  constructor(readonly dataset: Dataset<T>, readonly indices: number[]) { super(); }
+  get length(): number { return this.indices.length; }
+  getItem(i: number, gen?: Generator): T | Promise<T> { return this.dataset.getItem(this.indices[i], gen); }
+  describeItem(i: number): string { return this.dataset.describeItem(this.indices[i]); }
+  workerRecipe(): WorkerRecipe | null {
+    const inner = this.dataset.workerRecipe();
+    return inner && { module: __filename, exportName: "Subset", args: [inner, this.indices] };
+  }
+  static fromRecipe(inner: WorkerRecipe, indices: number[]): Subset<unknown> { return new Subset(buildFromRecipe(inner) as Dataset, indices); }
+}
+
+/** Rebuilds a dataset from its recipe (in a worker thread). */
+export function buildFromRecipe(r: WorkerRecipe): Dataset | IterableDataset {
+  for (const m of r.preload ?? []) require(m);
+  const cls = require(r.module)[r.exportName];
+  if (typeof cls !== "function") throw new Error(`worker: ${r.module} has no export '${r.exportName}'`);
+  return typeof cls.fromRecipe === "function" ? cls.fromRecipe(...r.args) : new cls(...r.args);
+}

@@ -1,0 +1,257 @@
+/**
+ * DataLoader: batches of a dataset as an async iterator, read ahead by worker threads while the model runs.
+ *
+ *   for await (const [x, y] of new DataLoader(ds, {batchSize: 64, shuffle: true, numWorkers: 2, seed: 0})) {...}
+ *
+ * Order and augmentation are reproducible: the sampler's order comes from (seed, epoch), and each sample's
+ * random transforms from (seed, epoch, index), whichever worker reads it. Batch b goes to worker b % n; at
+ * most numWorkers × prefetchFactor batches are in flight; batches come back in order. Leaving the loop
+ * (break, an exception, an error in a worker) terminates the workers; while nobody waits on the loader its
+ * workers are unref'd, so an abandoned iterator never keeps the process alive.
+ */
+import * as path from "path";
+import { Worker } from "worker_threads";
+import { Dataset, IterableDataset, WorkerRecipe } from "./dataset";
+import { ListSampler, RandomSampler, Sampler, SequentialSampler, batchIndices } from "./sampler";
+import { defaultCollate, unpack } from "./collate";
+import { fetchSamples, OnError, Skipped, SampleError } from "./fetch";
+import { getProgressHook } from "./progress";
+import type { BatchTask, WorkerStart } from "./worker";
+
+/** DataLoader options (PyTorch's names in camelCase). */
+export interface DataLoaderOptions {
+  /** Samples per batch (1); null: no batching, yield samples one by one. */
+  batchSize?: number | null;
+  /** A new random order every epoch (seeded by `seed`). */
+  shuffle?: boolean;
+  /** Explicit order: a Sampler or a list of indices (excludes shuffle). */
+  sampler?: Sampler | number[];
+  /** Drop the last incomplete batch. */
+  dropLast?: boolean;
+  /** Turns a list of samples into a batch (default: stack tensors, numbers → tensors, recurse into arrays/records). A custom one runs in the main thread. */
+  collateFn?: (samples: any[]) => unknown;
+  /** Worker threads that read and transform samples (0: read in the main thread). */
+  numWorkers?: number;
+  /** Batches read ahead per worker (2). */
+  prefetchFactor?: number;
+  /** A sample that fails: "raise" (default) an error naming it, or "skip" it and count it in `stats`. */
+  onError?: OnError;
+  /** Seed for shuffling and random transforms (default: random per loader). */
+  seed?: number;
+  /** Progress bar in a notebook: true (default when a display hook is installed), false, or a description. */
+  progress?: boolean | string;
+  /** Milliseconds to wait for a batch from the workers before failing (0: wait forever). */
+  timeout?: number;
+}
+
+/** Counters of what a loader skipped (onError: "skip"). */
+export interface LoaderStats { skipped: number; errors: Skipped[] }
+
+const WORKER = path.join(__dirname, "worker.js");
+let liveWorkers = 0;
+/** Worker threads started by DataLoaders and not yet terminated (for diagnostics and leak tests). */
+export function activeWorkerCount(): number { return liveWorkers; }
+
+/** Iterates a dataset in batches. */
+export class DataLoader<B = any> implements AsyncIterable<B> {
+  readonly batchSize: number | null;
+  readonly numWorkers: number;
+  readonly prefetchFactor: number;
+  readonly onError: OnError;
+  readonly seed: number;
+  readonly sampler: Sampler | null;
+  /** What was skipped so far (onError: "skip"). */
+  readonly stats: LoaderStats = { skipped: 0, errors: [] };
+  /** The epoch the next iteration reads (incremented at the start of each iteration). */
+  epoch = 0;
+
+  constructor(readonly dataset: Dataset<any> | IterableDataset<any>, readonly opts: DataLoaderOptions = {}) {
+    this.batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;
+    if (this.batchSize !== null && !(Number.isInteger(this.batchSize) && this.batchSize > 0)) throw new RangeError(`DataLoader: batch_size should be a positive integer value, but got batch_size=${this.batchSize}`);
+    this.numWorkers = opts.numWorkers ?? 0;
+    if (!(Number.isInteger(this.numWorkers) && this.numWorkers >= 0)) throw new RangeError(`DataLoader: num_workers option should be non-negative; got ${this.numWorkers}`);
+    this.prefetchFactor = opts.prefetchFactor ?? 2;
+    this.onError = opts.onError ?? "raise";
+    if (this.onError !== "raise" && this.onError !== "skip") throw new TypeError(`DataLoader: onError must be "raise" or "skip", got ${JSON.stringify(this.onError)}`);
+    this.seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
+    if (opts.sampler && opts.shuffle) throw new TypeError("DataLoader: sampler option is mutually exclusive with shuffle");
+    if (dataset instanceof IterableDataset) {
+      if (opts.sampler || opts.shuffle) throw new TypeError("DataLoader with IterableDataset: expected unspecified sampler and shuffle options");
+      this.sampler = null;
+    } else {
+      const n = dataset.length;
+      this.sampler = Array.isArray(opts.sampler) ? new ListSampler(opts.sampler) : opts.sampler ?? (opts.shuffle ? new RandomSampler(n, { seed: this.seed }) : new SequentialSampler(n));
+    }
+  }
+
+  /** Number of batches per epoch (map-style datasets). */
+  get length(): number {
+    if (!this.sampler) throw new TypeError("DataLoader over an IterableDataset has no length");
+    const n = this.sampler.length;
+    if (this.batchSize === null) return n;
+    return this.opts.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    const it = this.iterate();
+    const hook = getProgressHook();
+    if (!hook || this.opts.progress === false) return it;
+    const desc = typeof this.opts.progress === "string" ? this.opts.progress : undefined;
+    return hook(it, { total: this.sampler ? this.length : undefined, desc })[Symbol.asyncIterator]();
+  }
+
+  /** One epoch of batches, without the progress bar. */
+  iterate(): AsyncGenerator<B> {
+    const epoch = this.epoch++;
+    if (this.dataset instanceof IterableDataset) return this.iterateStream(this.dataset);
+    const ds = this.dataset;
+    const batches = this.batchSize === null ? batchIndices(this.sampler!, epoch, 1, false) : batchIndices(this.sampler!, epoch, this.batchSize, !!this.opts.dropLast);
+    if (this.numWorkers === 0) return this.iterateMain(ds, batches, epoch);
+    const recipe = ds.workerRecipe();
+    if (!recipe) {
+      throw new Error(`DataLoader: numWorkers: ${this.numWorkers} needs a dataset that a worker thread can rebuild, and ${ds.constructor.name} has no workerRecipe(); ` +
+        "use numWorkers: 0, or implement workerRecipe() (see flow.utils.data.Dataset)");
+    }
+    return this.iterateWorkers(recipe, batches, epoch);
+  }
+
+  private finishBatch(samples: unknown[], skipped: Skipped[]): { keep: boolean; value: unknown } {
+    this.noteSkipped(skipped);
+    if (!samples.length) return { keep: false, value: null };
+    if (this.batchSize === null) return { keep: true, value: samples[0] };
+    return { keep: true, value: (this.opts.collateFn ?? defaultCollate)(samples) };
+  }
+
+  private noteSkipped(skipped: Skipped[]): void {
+    this.stats.skipped += skipped.length;
+    for (const s of skipped) if (this.stats.errors.length < 100) this.stats.errors.push(s);
+  }
+
+  private async *iterateMain(ds: Dataset, batches: number[][], epoch: number): AsyncGenerator<B> {
+    for (const b of batches) {
+      const { samples, skipped } = await fetchSamples(ds, b, this.seed, epoch, this.onError);
+      const r = this.finishBatch(samples, skipped);
+      if (r.keep) yield r.value as B;
+    }
+  }
+
+  private async *iterateStream(ds: IterableDataset): AsyncGenerator<B> {
+    if (this.numWorkers > 0) throw new Error("DataLoader: an IterableDataset is read in the main thread in this version; use numWorkers: 0");
+    let cur: unknown[] = [];
+    for await (const s of ds.iter({ id: 0, numWorkers: 1, seed: this.seed })) {
+      if (this.batchSize === null) { yield s as B; continue; }
+      cur.push(s);
+      if (cur.length === this.batchSize) { yield (this.opts.collateFn ?? defaultCollate)(cur) as B; cur = []; }
+    }
+    if (cur.length && !this.opts.dropLast) yield (this.opts.collateFn ?? defaultCollate)(cur) as B;
+  }
+
+  private async *iterateWorkers(recipe: WorkerRecipe, batches: number[][], epoch: number): AsyncGenerator<B> {
+    const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.opts.collateFn, batched: this.batchSize !== null, workerId: id });
+    const pool = new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0);
+    const limit = this.numWorkers * this.prefetchFactor;
+    let sent = 0;
+    try {
+      for (let k = 0; k < batches.length; k++) {
+        while (sent < batches.length && sent - k < limit) { pool.send(sent % this.numWorkers, { batchId: sent, epoch, indices: batches[sent] }); sent++; }
+        const msg = await pool.result(k);
+        this.noteSkipped(msg.skipped);
+        if (msg.empty) continue;
+        const value = unpack(msg.value);
+        if (this.batchSize === null || !this.opts.collateFn) yield value as B;
+        else yield this.opts.collateFn(value as unknown[]) as B;
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+
+  toString(): string {
+    return `DataLoader(${this.dataset.constructor.name}, batchSize=${this.batchSize}, numWorkers=${this.numWorkers}${this.sampler ? `, ${this.length} batches` : ""})`;
+  }
+}
+
+interface BatchMessage { type: "batch"; batchId: number; value: unknown; skipped: Skipped[]; empty: boolean }
+interface ErrorMessage { type: "error"; batchId: number; message: string; index?: number }
+
+/** Worker threads with in-order results; any failure rejects every waiter, and close() always terminates. */
+class WorkerPool {
+  private workers: Worker[] = [];
+  private done = new Map<number, BatchMessage | ErrorMessage>();
+  private waiters = new Map<number, { resolve: (m: BatchMessage) => void; reject: (e: Error) => void }>();
+  private failure: Error | null = null;
+  private closing = false;
+
+  constructor(n: number, start: (id: number) => WorkerStart, private readonly timeout: number) {
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(WORKER, { workerData: start(i) });
+      liveWorkers++;
+      let exited = false;
+      w.once("exit", () => { if (!exited) { exited = true; liveWorkers--; } });
+      w.on("message", (m: BatchMessage | ErrorMessage) => this.onMessage(m));
+      w.on("error", (e) => this.fail(new Error(`DataLoader worker ${i} failed: ${e.message}`)));
+      w.on("exit", (code) => { if (!this.closing) this.fail(new Error(`DataLoader worker ${i} exited unexpectedly (exit code ${code})`)); });
+      w.unref();
+      this.workers.push(w);
+    }
+    poolRegistry.register(this, this.workers);
+  }
+
+  send(worker: number, task: BatchTask): void { this.workers[worker].postMessage(task); }
+
+  private onMessage(m: BatchMessage | ErrorMessage): void {
+    const w = this.waiters.get(m.batchId);
+    if (!w) { this.done.set(m.batchId, m); return; }
+    this.waiters.delete(m.batchId);
+    this.settle(m, w);
+  }
+
+  private settle(m: BatchMessage | ErrorMessage, w: { resolve: (m: BatchMessage) => void; reject: (e: Error) => void }): void {
+    this.refWhileWaiting();
+    if (m.type === "batch") w.resolve(m);
+    else w.reject(m.index !== undefined ? Object.assign(new Error(m.message), { name: "SampleError", index: m.index }) : new Error(m.message));
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiters.values()) w.reject(this.failure);
+    this.waiters.clear();
+    this.refWhileWaiting();
+  }
+
+  // Workers keep the process alive only while the consumer waits for a batch.
+  private refWhileWaiting(): void {
+    for (const w of this.workers) (this.waiters.size ? w.ref() : w.unref());
+  }
+
+  result(batchId: number): Promise<BatchMessage> {
+    const ready = this.done.get(batchId);
+    if (ready) {
+      this.done.delete(batchId);
+      return new Promise((resolve, reject) => this.settle(ready, { resolve, reject }));
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      if (this.timeout > 0) {
+        timer = setTimeout(() => { this.waiters.delete(batchId); this.refWhileWaiting(); reject(new Error(`DataLoader timed out after ${this.timeout} ms waiting for batch ${batchId}`)); }, this.timeout);
+      }
+      this.waiters.set(batchId, {
+        resolve: (m) => { clearTimeout(timer); resolve(m); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      this.refWhileWaiting();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.waiters.clear();
+    poolRegistry.unregister(this);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+// An iterator dropped without finishing (no break, no return()) still frees its workers when collected.
+const poolRegistry = new FinalizationRegistry<Worker[]>((ws) => { for (const w of ws) void w.terminate(); });
+void SampleError;

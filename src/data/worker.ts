@@ -1,0 +1,40 @@
+/**
+ * A DataLoader worker thread: rebuilds the dataset from its recipe, then reads the batches it is sent, one at
+ * a time (the samples of a batch concurrently), collates them when the loader uses the default collate, and
+ * posts them back with their tensor buffers transferred. Errors are posted per batch; the loader decides.
+ */
+import { parentPort, workerData } from "worker_threads";
+import { buildFromRecipe, Dataset, WorkerRecipe } from "./dataset";
+import { defaultCollate, pack } from "./collate";
+import { fetchSamples, OnError, SampleError } from "./fetch";
+
+/** What the loader hands a worker at start. */
+export interface WorkerStart { recipe: WorkerRecipe; seed: number; onError: OnError; collate: boolean; batched: boolean; workerId: number }
+/** A task: read these indices as batch `batchId` of `epoch`. */
+export interface BatchTask { batchId: number; epoch: number; indices: number[] }
+
+const start = workerData as WorkerStart;
+const ds = buildFromRecipe(start.recipe) as Dataset;
+const queue: BatchTask[] = [];
+let busy = false;
+
+async function run(task: BatchTask): Promise<void> {
+  try {
+    const { samples, skipped } = await fetchSamples(ds, task.indices, start.seed, task.epoch, start.onError);
+    const value = !start.batched ? samples[0] : start.collate && samples.length ? defaultCollate(samples) : samples;
+    const { value: packed, transfer } = pack(value);
+    parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: packed, skipped, empty: samples.length === 0 }, transfer);
+  } catch (e) {
+    const err = e as Error;
+    parentPort!.postMessage({ type: "error", batchId: task.batchId, message: err?.message ?? String(e), index: e instanceof SampleError ? e.index : undefined });
+  }
+}
+
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  while (queue.length) await run(queue.shift()!);
+  busy = false;
+}
+
+parentPort!.on("message", (task: BatchTask) => { queue.push(task); void drain(); });

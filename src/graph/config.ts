@@ -1,0 +1,126 @@
+/**
+ * `graph.config`: the optimisation switches of one nn.Graph (OneFlow's GraphConfig), and `report()`, which
+ * says for each switch whether it is on and whether it can act on the graph's device — an option that cannot
+ * act is reported "not applicable on <device>", never silently claimed.
+ */
+import type { Device } from "../backend/device";
+import { supportedBackends } from "../backend/ort";
+import { getPass } from "./passes/index";
+
+/** ONNX Runtime's graph optimisation levels. */
+export type OrtOptimizationLevel = "disabled" | "basic" | "extended" | "all";
+const ORT_LEVELS: OrtOptimizationLevel[] = ["disabled", "basic", "extended", "all"];
+
+/** AMP settings. */
+export interface AmpOptions {
+  /** Reduced-precision dtype; only "float16" today (flowbook has no bfloat16 dtype yet). */
+  dtype?: "float16" | "bfloat16";
+  /** Extra op names to run in float16. */
+  allow?: string[];
+  /** Extra op names to keep in float32 (wins over allow). */
+  deny?: string[];
+}
+
+/** One row of `config.report()`. */
+export interface OptionReport { option: string; state: string; note: string }
+
+/** The switches of one graph. Methods return `this` so calls chain. */
+export class GraphConfig {
+  /** @internal */ amp: Required<Omit<AmpOptions, "dtype">> & { enabled: boolean; dtype: "float16" } = { enabled: false, dtype: "float16", allow: [], deny: [] };
+  /** @internal */ fusePadToConv = false;
+  /** @internal */ fuseAddToOutput = false;
+  /** @internal */ fuseConvBn = false;
+  /** @internal */ cudnnSearch: boolean | null = null;
+  /** @internal */ tensorRT = false;
+  /** @internal */ accumulationSteps = 1;
+  /** @internal */ dynamicBatchDim = false;
+  /** @internal */ disabled = new Set<string>();
+  /** Compiled signatures kept per graph (least recently used are dropped). */
+  maxCachedSignatures = 8;
+  private ortLevel: OrtOptimizationLevel = "all";
+
+  /** ONNX Runtime's own graph optimisation level for the compiled session ("disabled" to measure flowbook's passes alone). */
+  get ortOptimizationLevel(): OrtOptimizationLevel { return this.ortLevel; }
+  set ortOptimizationLevel(v: OrtOptimizationLevel) {
+    if (!ORT_LEVELS.includes(v)) throw new RangeError(`ortOptimizationLevel must be one of ${ORT_LEVELS.join(", ")}; got ${JSON.stringify(v)}`);
+    this.ortLevel = v;
+  }
+
+  /**
+   * Mixed precision: matmuls and convolutions in float16 with float32 master weights; softmax, norms,
+   * losses and reductions stay float32. Use `graph.setGradScaler` for loss scaling in training graphs.
+   */
+  enableAmp(on = true, opts: AmpOptions = {}): this {
+    if (opts.dtype === "bfloat16") throw new Error("enableAmp: bfloat16 is not available yet (flowbook has no bfloat16 dtype); use float16");
+    this.amp = { enabled: on, dtype: "float16", allow: opts.allow ?? [], deny: opts.deny ?? [] };
+    return this;
+  }
+  /** Folds an explicit zero `pad` feeding a conv into the conv's padding. */
+  allowFusePadToConv(on = true): this { this.fusePadToConv = on; return this; }
+  /** Fuses a residual add (and a following relu) into the producing conv (ONNX Runtime FusedConv). */
+  allowFuseAddToOutput(on = true): this { this.fuseAddToOutput = on; return this; }
+  /** Folds inference batch norms into the preceding conv's weights. */
+  allowFuseConvBn(on = true): this { this.fuseConvBn = on; return this; }
+  /** cuDNN convolution algorithm search (CUDA provider). */
+  enableCudnnConvHeuristicSearchAlgo(on = true): this { this.cudnnSearch = on; return this; }
+  /** Runs the graph with ONNX Runtime's TensorRT execution provider (CUDA devices). */
+  enableTensorRT(on = true): this { this.tensorRT = on; return this; }
+  /**
+   * Gradient accumulation: each graph call is one micro-batch; gradients are summed over `n` calls and the
+   * optimizer steps on every n-th call (divide the loss by n in build() for the mean, as in PyTorch).
+   */
+  setGradientAccumulationSteps(n: number): this {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setGradientAccumulationSteps: expected a positive integer, got ${n}`);
+    this.accumulationSteps = n;
+    return this;
+  }
+  /** Declares dimension 0 of every input and output a dynamic batch dimension (one compile for all batch sizes). */
+  dynamicBatch(on = true): this { this.dynamicBatchDim = on; return this; }
+  /** Switches a pass off by name (`"constant_folding"`, ...); unknown names throw. */
+  disablePass(name: string, off = true): this {
+    getPass(name);
+    if (off) this.disabled.add(name); else this.disabled.delete(name);
+    return this;
+  }
+
+  /** @internal Names of the optional passes switched on. */
+  enabledPasses(dev: Device): Set<string> {
+    const s = new Set<string>();
+    if (this.amp.enabled) s.add("auto_mixed_precision");
+    if (this.fusePadToConv) s.add("fuse_pad_to_conv");
+    if (this.fuseConvBn) s.add("fuse_conv_bn");
+    if (this.fuseAddToOutput && addFusionWhy(dev) === null) s.add("fuse_add_to_output");
+    return s;
+  }
+
+  /** Each option, its state on `device`, and why where it cannot act. */
+  report(dev: Device): OptionReport[] {
+    const onOff = (b: boolean) => (b ? "on" : "off");
+    const na = (why: string) => `not applicable on ${dev.name}`.concat(why ? ` (${why})` : "");
+    const addWhy = addFusionWhy(dev);
+    const rows: OptionReport[] = [
+      { option: "enableAmp", state: onOff(this.amp.enabled), note: this.amp.enabled ? "float16 compute, float32 master weights" + (dev.type === "cpu" ? "; ONNX Runtime's CPU float16 kernels are often slower than float32" : "") : "" },
+      { option: "allowFusePadToConv", state: onOff(this.fusePadToConv), note: "" },
+      { option: "allowFuseConvBn", state: onOff(this.fuseConvBn), note: this.fuseConvBn ? "inference graphs only" : "" },
+      { option: "allowFuseAddToOutput", state: this.fuseAddToOutput && addWhy ? na(addWhy) : onOff(this.fuseAddToOutput), note: this.fuseAddToOutput && !addWhy ? "com.microsoft FusedConv with Z input" : "" },
+      { option: "enableCudnnConvHeuristicSearchAlgo", state: this.cudnnSearch === null ? "default" : this.cudnnSearch ? (dev.type === "cuda" ? na("onnxruntime-node's CUDA provider options accept only deviceId, so the cuDNN search mode cannot be set") : na("it needs the CUDA provider")) : "off", note: "" },
+      { option: "enableTensorRT", state: this.tensorRT ? (tensorRTWhy(dev) ? na(tensorRTWhy(dev)!) : "on") : "off", note: "" },
+      { option: "ortOptimizationLevel", state: this.ortLevel, note: "ONNX Runtime's own graph rewrites" },
+      { option: "gradientAccumulationSteps", state: String(this.accumulationSteps), note: "" },
+      { option: "dynamicBatch", state: onOff(this.dynamicBatchDim), note: "" },
+    ];
+    if (this.disabled.size) rows.push({ option: "disabled passes", state: [...this.disabled].join(", "), note: "" });
+    return rows;
+  }
+}
+
+function addFusionWhy(dev: Device): string | null {
+  return dev.type === "cpu" ? null : "ONNX Runtime's FusedConv with a Z input has a CPU kernel only";
+}
+
+/** Why TensorRT cannot run on `dev`, or null when it can. */
+export function tensorRTWhy(dev: Device): string | null {
+  if (dev.type !== "cuda") return "TensorRT needs a CUDA device";
+  const trt = supportedBackends().find((b) => b.name === "tensorrt");
+  return trt ? null : "this onnxruntime-node build has no TensorRT provider";
+}

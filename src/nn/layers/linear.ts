@@ -1,0 +1,61 @@
+/** Linear and Identity (torch/nn/modules/linear.py). */
+import { Tensor } from "../../tensor/tensor";
+import { add } from "../../ops/elementwise";
+import { matmul } from "../../ops/linalg";
+import { transpose } from "../../ops/shape";
+import { Module } from "../module";
+import { Parameter } from "../parameter";
+import * as init from "../init";
+import { pyRepr } from "../pyrepr";
+import { FactoryOptions, layerArgs, newParameter } from "./common";
+
+/** Options of nn.Linear. */
+export interface LinearOptions extends FactoryOptions { bias?: boolean }
+
+/**
+ * y = x Wᵀ + b. weight [outFeatures, inFeatures] and bias [outFeatures], initialised as PyTorch does
+ * (kaiming-uniform with a = √5, bias U(-1/√fan_in, 1/√fan_in)).
+ * @example const fc = new nn.Linear(4, 8, { bias: false })
+ */
+export class Linear extends Module<[Tensor], Tensor> {
+  declare inFeatures: number;
+  declare outFeatures: number;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, bias?: boolean | LinearOptions, opts?: FactoryOptions);
+  constructor(inFeatures: number, outFeatures: number, ...rest: unknown[]) {
+    super();
+    const o = layerArgs<{ bias: boolean }>("Linear", rest, ["bias"], { bias: true });
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = newParameter([outFeatures, inFeatures], o);
+    if (o.bias) this.bias = newParameter([outFeatures], o);
+    else this.registerParameter("bias", null);
+    this.resetParameters();
+  }
+
+  /** PyTorch's default initialisation. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, Math.sqrt(5));
+    if (this.bias) {
+      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      init.uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = matmul(x, transpose(this.weight, 0, 1));
+    return this.bias ? add(y, this.bias) : y;
+  }
+
+  extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`; }
+}
+
+/** Returns its input unchanged (arguments are accepted and ignored, as in PyTorch). */
+export class Identity extends Module<[Tensor], Tensor> {
+  constructor(..._args: unknown[]) { super(); }
+  forward(x: Tensor): Tensor { return x; }
+}
+

@@ -1,0 +1,66 @@
+/** MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch/nn/modules/pooling.py). Sizes are kept as given (int or list), as PyTorch's repr shows them. */
+import { Tensor } from "../../tensor/tensor";
+import { parseArgs } from "../../ops/args";
+import { Module } from "../module";
+import { pyRepr } from "../pyrepr";
+import { F } from "./functional";
+
+type Size = number | number[];
+
+/** Options of MaxPool2d. */
+export interface MaxPool2dOptions { stride?: Size | null; padding?: Size; dilation?: Size; returnIndices?: boolean; ceilMode?: boolean }
+
+/** 2-D max pooling; `stride` defaults to `kernelSize`. */
+export class MaxPool2d extends Module<[Tensor], Tensor> {
+  declare kernelSize: Size;
+  declare stride: Size;
+  declare padding: Size;
+  declare dilation: Size;
+  declare ceilMode: boolean;
+
+  constructor(kernelSize: Size, stride?: Size | null | MaxPool2dOptions, padding?: Size, dilation?: Size, returnIndices?: boolean, ceilMode?: boolean);
+  constructor(kernelSize: Size, ...rest: unknown[]) {
+    super();
+    const o = parseArgs<Required<MaxPool2dOptions>>("MaxPool2d", rest, ["stride", "padding", "dilation", "returnIndices", "ceilMode"], { stride: null, padding: 0, dilation: 1, returnIndices: false, ceilMode: false });
+    if (o.returnIndices) throw new Error("MaxPool2d: returnIndices is not supported by flowbook yet; use returnIndices: false");
+    Object.assign(this, { kernelSize, stride: o.stride ?? kernelSize, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode });
+  }
+  forward(x: Tensor): Tensor {
+    return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+  extraRepr(): string {
+    return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}, dilation=${pyRepr(this.dilation)}, ceil_mode=${pyRepr(this.ceilMode)}`;
+  }
+}
+
+/** Options of AvgPool2d. */
+export interface AvgPool2dOptions { stride?: Size | null; padding?: Size; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
+
+/** 2-D average pooling; `stride` defaults to `kernelSize`. */
+export class AvgPool2d extends Module<[Tensor], Tensor> {
+  declare kernelSize: Size;
+  declare stride: Size;
+  declare padding: Size;
+  declare ceilMode: boolean;
+  declare countIncludePad: boolean;
+  declare divisorOverride: number | null;
+
+  constructor(kernelSize: Size, stride?: Size | null | AvgPool2dOptions, padding?: Size, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+  constructor(kernelSize: Size, ...rest: unknown[]) {
+    super();
+    const o = parseArgs<Required<AvgPool2dOptions>>("AvgPool2d", rest, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null });
+    Object.assign(this, { kernelSize, stride: o.stride ?? kernelSize, padding: o.padding, ceilMode: o.ceilMode, countIncludePad: o.countIncludePad, divisorOverride: o.divisorOverride });
+  }
+  forward(x: Tensor): Tensor {
+    return F.avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride });
+  }
+  extraRepr(): string { return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`; }
+}
+
+/** Average pooling to a fixed output size (an int, or [H, W] where null keeps the input size). */
+export class AdaptiveAvgPool2d extends Module<[Tensor], Tensor> {
+  declare outputSize: number | (number | null)[];
+  constructor(outputSize: number | (number | null)[]) { super(); this.outputSize = outputSize; }
+  forward(x: Tensor): Tensor { return F.adaptiveAvgPool2d(x, this.outputSize); }
+  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+}

@@ -1,0 +1,81 @@
+/**
+ * `serve(options)`: loads a model repository and serves it over the KServe v2 / Triton HTTP protocol.
+ * Returns a handle that stops gracefully and shows itself in a notebook.
+ */
+import { ModelRepository } from "./repository";
+import { startHttp, HttpServer } from "./http_server";
+import { checkDevice, Device, providersFor } from "./devices";
+import { displayBundle } from "./display";
+
+/** The notebook display protocol's symbol (flowbook's kernel looks for it on every value). */
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** The Triton-layout model repository directory. */
+  modelRepository: string;
+  /** HTTP port; 0 picks a free one. Default 8000. */
+  httpPort?: number;
+  /** Interface to bind. Default 127.0.0.1 (loopback only); pass 0.0.0.0 to expose the server. */
+  host?: string;
+  /** Device for every model. Default cpu. */
+  device?: Device;
+  /** Models to run with the TensorRT provider whatever `device` says. */
+  enableTensorrt?: string[];
+  /** Largest request body accepted, in bytes. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Log sink for warnings and load failures. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The model repository being served (load/unload/index). */
+  readonly repository: ModelRepository;
+  /** Stops accepting requests, finishes in-flight ones, unloads models and closes the port. */
+  stop(): Promise<void>;
+  /** Notebook display: endpoints, models and live statistics. */
+  [JUPYTER_DISPLAY](): Record<string, string>;
+}
+
+const VERSION = "0.1.0";
+
+/**
+ * Serves a model repository. Resolves once the port is bound and every model has been tried
+ * (models that fail are UNAVAILABLE in the index; the others serve).
+ * @example
+ * const server = await flow.serving.serve({ modelRepository: "models", httpPort: 8000 });
+ * // curl localhost:8000/v2/health/ready
+ * await server.stop();
+ */
+export async function serve(options: ServeOptions): Promise<ServerHandle> {
+  const device = options.device ?? "cpu";
+  const trt = new Set(options.enableTensorrt ?? []);
+  checkDevice(device);
+  if (trt.size) checkDevice("tensorrt");
+  const log = options.log ?? ((l: string) => process.stderr.write(`flowbook serve: ${l}\n`));
+  const repository = new ModelRepository(options.modelRepository, { log, providersFor: (m) => providersFor(trt.has(m) ? "tensorrt" : device) });
+  let loaded = false;
+  let stopping = false;
+  const http: HttpServer = await startHttp(
+    { repository, version: VERSION, ready: () => loaded && !stopping, stopping: () => stopping },
+    { host: options.host ?? "127.0.0.1", port: options.httpPort ?? 8000, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, log },
+  );
+  await repository.loadAll();
+  loaded = true;
+  const host = http.address.address;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${http.address.port}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port: http.address.port,
+    repository,
+    stop: () => (stopped ??= (async () => { stopping = true; await http.close(); await repository.close(); })()),
+    [JUPYTER_DISPLAY]: () => displayBundle(url, repository, !stopping),
+  };
+}

@@ -1,0 +1,42 @@
+import type { OpRow } from "./row";
+
+const setitem = (index: string, value = "b") => `(lambda t: (t.__setitem__(${index}, ${value}), t)[1])(a.clone())`;
+
+export const rows: OpRow[] = [
+  { name: "flatten", shapes: [[[2, 3, 4]], [[1, 5]], [[]]], flow: (f, a) => a.flatten(), torch: "a.flatten()", grad: true },
+  { name: "flatten 1..2", shapes: [[[2, 3, 4, 5]], [[2, 0, 4, 1]]], flow: (f, a) => f.flatten(a, 1, 2), torch: "a.flatten(1, 2)", grad: true },
+  { name: "unflatten", shapes: [[[2, 12]]], flow: (f, a) => a.unflatten(1, [3, -1]), torch: "a.unflatten(1, (3, -1))", grad: true },
+  { name: "t", shapes: [[[3, 4]], [[4]], [[1, 1]]], flow: (f, a) => a.t(), torch: "a.t()", grad: true },
+  { name: "squeeze all", shapes: [[[1, 3, 1, 2]], [[1]]], flow: (f, a) => a.squeeze(), torch: "a.squeeze()", grad: true },
+  { name: "squeeze dim", shapes: [[[1, 3, 1, 2]]], flow: (f, a) => a.squeeze(2), torch: "a.squeeze(2)", grad: true },
+  { name: "unsqueeze", shapes: [[[3, 4]], [[]]], flow: (f, a) => a.unsqueeze(-1), torch: "a.unsqueeze(-1)", grad: true },
+  { name: "expandAs", shapes: [[[3, 1], [2, 3, 4]]], flow: (f, a, b) => a.expandAs(b), torch: "a.expand_as(b)", grad: [true, false] },
+  { name: "repeat", shapes: [[[2, 3]], [[1]], [[0, 2]]], flow: (f, a) => a.repeat(2, 1, 3), torch: "a.repeat(2, 1, 3)", grad: true },
+  { name: "cat dim 0", shapes: [[[3, 4], [2, 4]], [[1, 4], [0, 4]]], flow: (f, a, b) => f.cat([a, b]), torch: "torch.cat([a, b])", grad: true },
+  { name: "cat dim -1 three", shapes: [[[2, 3], [2, 1], [2, 5]], [[2, 0], [2, 2], [2, 1]]], flow: (f, a, b, c) => f.cat([a, b, c], -1), torch: "torch.cat([a, b, c], -1)", grad: true },
+  { name: "cat promotes", shapes: [[[3], [2]]], dtype: ["float32", "int64"], flow: (f, a, b) => f.cat([a, b]), torch: "torch.cat([a, b])", grad: [true, false] },
+  { name: "stack", shapes: [[[3, 4], [3, 4]], [[1], [1]]], flow: (f, a, b) => f.stack([a, b], 1), torch: "torch.stack([a, b], 1)", grad: true },
+  { name: "stack -1", shapes: [[[2, 3], [2, 3], [2, 3]]], flow: (f, a, b, c) => f.stack([a, b, c], -1), torch: "torch.stack([a, b, c], -1)", grad: true },
+  { name: "split size", shapes: [[[5, 3]], [[1, 3]]], flow: (f, a) => a.split(2), torch: "a.split(2)", grad: true },
+  { name: "split sizes", shapes: [[[2, 6]]], flow: (f, a) => a.split([1, 0, 5], 1), torch: "a.split([1, 0, 5], 1)", grad: true },
+  { name: "chunk", shapes: [[[7, 2]], [[2, 2]]], flow: (f, a) => a.chunk(3), torch: "a.chunk(3)", grad: true },
+  { name: "unbind", shapes: [[[2, 3]]], flow: (f, a) => a.unbind(1), torch: "a.unbind(1)", grad: true },
+  { name: "narrow", shapes: [[[4, 5]]], flow: (f, a) => a.narrow(1, -3, 2), torch: "a.narrow(1, -3, 2)", grad: true },
+  { name: "flip", shapes: [[[3, 4]], [[1, 5]], [[0, 2]]], flow: (f, a) => a.flip(0, 1), torch: "a.flip(0, 1)", grad: true },
+  { name: "flip one dim", shapes: [[[2, 3, 4]]], flow: (f, a) => a.flip([-2]), torch: "a.flip(-2)", grad: true },
+  { name: "roll dims", shapes: [[[3, 4]]], flow: (f, a) => a.roll([1, -2], [0, 1]), torch: "a.roll((1, -2), (0, 1))", grad: true },
+  { name: "roll flat", shapes: [[[3, 4]], [[5]]], flow: (f, a) => a.roll(7), torch: "a.roll(7)", grad: true },
+  { name: "movedim", shapes: [[[2, 3, 4, 5]]], flow: (f, a) => a.movedim([0, 1], [3, 0]), torch: "a.movedim((0, 1), (3, 0))", grad: true },
+  { name: "slice step", shapes: [[[4, 7]], [[4, 1]]], flow: (f, a) => a.slice(1, 1, null, 2), torch: "a[:, 1::2]", grad: true },
+  { name: "slice clamps", shapes: [[[4, 3]]], flow: (f, a) => a.slice(0, -10, 10), torch: "a[-10:10]", grad: true },
+  { name: "select", shapes: [[[4, 3]]], flow: (f, a) => a.select(1, -1), torch: "a.select(1, -1)", grad: true },
+  { name: "contiguous", shapes: [[[2, 3]]], flow: (f, a) => a.t().contiguous(), torch: "a.t().contiguous()", grad: true },
+  { name: "clone", shapes: [[[2, 3]], [[]]], flow: (f, a) => a.clone().mul(2), torch: "a.clone() * 2", grad: true },
+  { name: "to float64", shapes: [[[2, 3]]], flow: (f, a) => a.to("float64"), torch: "a.to(torch.float64)", grad: true },
+  { name: "to options", shapes: [[[2, 3]]], flow: (f, a) => a.to({ device: a.device, dtype: "float16" }), torch: "a.to('cpu', torch.float16)", grad: true, rtol: 1e-3, atol: 1e-3 },
+  // Large enough to run through ONNX Runtime sessions instead of the host kernels.
+  { name: "big slice (session path)", shapes: [[[400, 400]]], flow: (f, a) => a.index(["10:390", "::-1"]), torch: "a[10:390].flip(1)", grad: true },
+  { name: "big cat (session path)", shapes: [[[300, 300], [100, 300]]], flow: (f, a, b) => f.cat([a, b]), torch: "torch.cat([a, b])", grad: true },
+  { name: "big setIndex (session path)", shapes: [[[300, 300], [300]]], flow: (f, a, b) => a.indexPut(["5:250:2", ":"], b), torch: setitem("(slice(5, 250, 2), slice(None))"), grad: true },
+  { name: "big repeat", shapes: [[[100, 50]]], flow: (f, a) => a.repeat(2, 2), torch: "a.repeat(2, 2)", grad: true },
+];
