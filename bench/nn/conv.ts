@@ -3,7 +3,8 @@
  * same run with the same thread count, plus the raw single-op ONNX Runtime session at graph optimisation
  * "disabled" (what eager sessions use) and "all", with the weight as an input (as eager conv feeds it) and
  * baked in as initializers (weight and bias): ORT's blocked NCHWc conv kernels (the "all" rewrite on x86) need a constant
- * weight, so only the last column can use them.
+ * weight, so only the last column can use them. F.conv2d bakes a weight it sees again at the same storage
+ * version (OpDef.bakeInputs), so after the warm-up calls its column runs that way too.
  *   node dist/bench/nn/conv.js [--threads N] [--batch 8] [--reps 10] [--min] [--cpu]
  * Prints a table of medians (or with --min, best times) in ms and ratios; ratio = PyTorch time / flowbook time (≥ 1 means flowbook is faster).
  */
