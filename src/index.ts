@@ -69,3 +69,4 @@ export * as utils from "./utils/index";
 export * as display from "./display/index";
 export * as profiler from "./profiler";
 export * as serving from "./serving/index";
+export { softmax, logSoftmax } from "./nn/functional/activation";

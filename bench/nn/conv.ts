@@ -1,15 +1,20 @@
 /**
  * F.conv2d on ResNet-18's convolution shapes (batch 8, 224×224 input) against PyTorch CPU, measured in the
- * same run with the same thread count, plus the raw single-op ONNX Runtime session at two graph
- * optimisation levels ("disabled", the eager default for other ops, and "all", which conv sessions use: it
- * rewrites Conv into ORT's blocked NCHWc kernels on x86).
- *   node dist/bench/nn/conv.js [--threads N] [--batch 8] [--reps 10]
+ * same run with the same thread count, plus the raw single-op ONNX Runtime session at graph optimisation
+ * "disabled" (what eager sessions use) and "all", with the weight as an input (as eager conv feeds it) and
+ * baked in as initializers (weight and bias): ORT's blocked NCHWc conv kernels (the "all" rewrite on x86) need a constant
+ * weight, so only the last column can use them. F.conv2d bakes a weight it sees again at the same storage
+ * version (OpDef.bakeInputs), so after the warm-up calls its column runs that way too.
+ *   node dist/bench/nn/conv.js [--threads N] [--batch 8] [--reps 10] [--min] [--cpu]
  * Prints a table of medians (or with --min, best times) in ms and ratios; ratio = PyTorch time / flowbook time (≥ 1 means flowbook is faster).
  */
 import { spawnSync } from "child_process";
 import * as flow from "../../src/index";
 import { getOp } from "../../src/ops/registry";
-import { singleOpModel } from "../../src/backend/eager";
+import { OnnxBuilder } from "../../src/ops/builder";
+import { encodeModel } from "../../src/onnx/proto";
+import { IR_VERSION, OPSET } from "../../src/backend/eager";
+import type { ConvAttrs } from "../../src/nn/functional/conv";
 import { createSession, ort } from "../../src/backend/ort";
 
 const argv = process.argv.slice(2);
@@ -34,10 +39,14 @@ const SHAPES: [string, number, number, number, number, number, number, number][]
 ];
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+// --cpu measures process CPU time instead of wall time: with --threads 1 it compares kernels even on a
+// machine busy with other work (wall time there mostly measures the other work).
+const CPU = argv.includes("--cpu");
+const now = () => { if (!CPU) return performance.now(); const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 function time(f: () => void): number {
   f(); f();
   const ts: number[] = [];
-  for (let i = 0; i < REPS; i++) { const t0 = performance.now(); f(); ts.push(performance.now() - t0); }
+  for (let i = 0; i < REPS; i++) { const t0 = now(); f(); ts.push(now() - t0); }
   return STAT === "min" ? Math.min(...ts) : median(ts);
 }
 
@@ -54,11 +63,12 @@ with torch.no_grad():
     F.conv2d(x, w, b, s, p); F.conv2d(x, w, b, s, p)
     ts = []
     for _ in range(reps):
-      t0 = time.perf_counter(); F.conv2d(x, w, b, s, p); ts.append((time.perf_counter() - t0) * 1e3)
+      clk = time.process_time if sys.argv[6] == "cpu" else time.perf_counter
+      t0 = clk(); F.conv2d(x, w, b, s, p); ts.append((clk() - t0) * 1e3)
     out.append(min(ts) if sys.argv[5] == 'min' else sorted(ts)[len(ts) // 2])
 print(json.dumps({"t": out, "threads": torch.get_num_threads()}))
 `;
-  const r = spawnSync("/usr/bin/python3", ["-c", py, JSON.stringify(SHAPES), String(BATCH), String(REPS), String(THREADS), STAT], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/python3", ["-c", py, JSON.stringify(SHAPES), String(BATCH), String(REPS), String(THREADS), STAT, CPU ? "cpu" : "wall"], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   const j = JSON.parse(r.stdout);
   torchThreads = j.threads;
@@ -66,13 +76,21 @@ print(json.dumps({"t": out, "threads": torch.get_num_threads()}))
 }
 let torchThreads = 0;
 
-function rawSession(level: "disabled" | "all", x: flow.Tensor, w: flow.Tensor, b: flow.Tensor, attrs: object): () => void {
+// The raw single-op session, weight fed as an input (as eager conv does) or baked in as initializers (weight and bias): ORT's
+// NCHWc rewrite (graph optimisation "all" on x86) only fires for constant weights.
+function rawSession(level: "disabled" | "all", bake: boolean, x: flow.Tensor, w: flow.Tensor, b: flow.Tensor, attrs: ConvAttrs): () => void {
   const op = getOp("conv");
-  const ins = [x, w, b];
-  const out = op.infer(ins, attrs);
-  const s = createSession(singleOpModel(op, ins, attrs, out), { executionProviders: ["cpu"], graphOptimizationLevel: level, intraOpNumThreads: THREADS } as never, "bench conv");
+  const out = op.infer([x, w, b], attrs)[0];
+  const bld = new OnnxBuilder();
+  const wName = bake ? bld.rawInitializer("w", "float32", w.shape, new Uint8Array((w.toTypedArray() as Float32Array).slice().buffer)) : "w";
+  const bName = bake ? bld.rawInitializer("b", "float32", b.shape, new Uint8Array((b.toTypedArray() as Float32Array).slice().buffer)) : "b";
+  const y = op.lower(bld, ["x", wName, bName], attrs, [x, w, b], [out])[0];
+  const inputs = [{ name: "x", dtype: x.dtype, dims: x.shape }, ...(bake ? [] : [{ name: "w", dtype: w.dtype, dims: w.shape }, { name: "b", dtype: b.dtype, dims: b.shape }])];
+  const bytes = encodeModel({ irVersion: IR_VERSION, opsets: [{ domain: "", version: OPSET }, { domain: "com.microsoft", version: 1 }], producerName: "bench", graph: { name: "conv", nodes: bld.nodes, initializers: bld.initializers, inputs, outputs: [{ name: y, dtype: out.dtype, dims: [...out.shape] }] } });
+  const s = createSession(bytes, { executionProviders: ["cpu"], graphOptimizationLevel: level, intraOpNumThreads: THREADS, extra: { session: { intra_op: { allow_spinning: "0" } } } } as never, "bench conv");
   const T = ort().Tensor;
-  const feeds = { in0: new T("float32", x.toTypedArray(), x.shape), in1: new T("float32", w.toTypedArray(), w.shape), in2: new T("float32", b.toTypedArray(), b.shape) };
+  const feeds: Record<string, unknown> = { x: new T("float32", x.toTypedArray(), x.shape) };
+  if (!bake) { feeds.w = new T("float32", w.toTypedArray(), w.shape); feeds.b = new T("float32", b.toTypedArray(), b.shape); }
   const outName = s.outputMetadata[0].name;
   return () => { s.run(feeds as never, { [outName]: null }, {}); };
 }
@@ -87,15 +105,16 @@ SHAPES.forEach(([name, cin, h, cout, k, s, p, n], i) => {
   const b = flow.tensor(new Float32Array(cout).map(() => Math.random()));
   const attrs = { stride: [s, s], pads: [p, p, p, p], dilation: [1, 1], groups: 1 };
   const fMs = time(() => F.conv2d(x, w, b, s, p));
-  const dis = time(rawSession("disabled", x, w, b, attrs));
-  const all = time(rawSession("all", x, w, b, attrs));
+  const dis = time(rawSession("disabled", false, x, w, b, attrs));
+  const all = time(rawSession("all", false, x, w, b, attrs));
+  const baked = time(rawSession("all", true, x, w, b, attrs));
   totT += torchMs[i] * n; totF += fMs * n;
-  rows.push([name, `${cin}→${cout} ${h}²`, torchMs[i].toFixed(2), fMs.toFixed(2), dis.toFixed(2), all.toFixed(2), (torchMs[i] / fMs).toFixed(2)]);
+  rows.push([name, `${cin}→${cout} ${h}²`, torchMs[i].toFixed(2), fMs.toFixed(2), dis.toFixed(2), all.toFixed(2), baked.toFixed(2), (torchMs[i] / fMs).toFixed(2)]);
 });
-rows.push(["ResNet-18 convs (weighted)", "", totT.toFixed(1), totF.toFixed(1), "", "", (totT / totF).toFixed(2)]);
-const head = ["shape", "channels", "torch ms", "F.conv2d ms", "ORT disabled", "ORT all", "torch/flow"];
+rows.push(["ResNet-18 convs (weighted)", "", totT.toFixed(1), totF.toFixed(1), "", "", "", (totT / totF).toFixed(2)]);
+const head = ["shape", "channels", "torch ms", "F.conv2d ms", "ORT disabled", "ORT all", "ORT all+const w,b", "torch/flow"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join("  ");
-console.log(`batch ${BATCH}, ${STAT === "min" ? "best" : "medians"} of ${REPS}, torch threads ${torchThreads}, ORT intraOpNumThreads ${THREADS || "default"}`);
+console.log(`${CPU ? "CPU time" : "wall time"}, batch ${BATCH}, ${STAT === "min" ? "best" : "medians"} of ${REPS}, torch threads ${torchThreads}, ORT intraOpNumThreads ${THREADS || "default"}`);
 console.log(line(head));
 rows.forEach((r) => console.log(line(r)));

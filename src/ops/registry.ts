@@ -34,10 +34,14 @@ export interface OpDef<A = Record<string, unknown>> {
   host?(inputs: TypedArray[], attrs: A, inMeta: readonly Meta[], outMeta: readonly Meta[]): TypedArray[] | null;
   /** Largest output size for which `host` is used instead of a session (default 4096 elements). */
   readonly hostMaxNumel?: number;
-  /** ONNX Runtime options for this op's eager single-op sessions (e.g. conv wants graph optimisation "all"). */
+  /**
+   * Indices of inputs that an eager CPU session may bake in as constants (conv: weight and bias while no
+   * gradient is recorded for them), so that ONNX Runtime can pre-pack them; the session is then keyed by
+   * those tensors' identity and storage version.
+   */
+  bakeInputs?(inputs: readonly Tensor[], attrs: A): number[];
   /** Devices whose execution provider cannot run this lowering: eager runs it on the CPU provider there and moves results back (each crossing counted). */
   readonly cpuFallback?: readonly ("webgpu" | "cuda")[];
-  readonly sessionOptions?: { graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all" };
   /** Ops whose result depends on more than their inputs (random ops) are never CSE'd or constant-folded. */
   readonly impure?: boolean;
 }

@@ -8,6 +8,8 @@ import * as flow from "../../src/index";
 import { assertClose, python, randomData, rng } from "../helpers/torch";
 // flow.manualSeed is exported by src/index.ts once the nn branch lands; the function is the same.
 import { manualSeed } from "../../src/tensor/random";
+import { bind } from "../../src/ops/dispatch";
+import { cachedSessionCount } from "../../src/backend/eager";
 
 const F = flow.nn.functional;
 const r = rng(99);
@@ -156,4 +158,60 @@ test("softmax and logSoftmax: dim is required, ints need a dtype, large logits s
   assertClose(flat(F.logSoftmax(big, 1)), [0, -1000, -2000, 0], "stable log_softmax");
   const y = F.softmax(flow.tensor([1, 2, 3], { dtype: "int64" }), 0, "float64");
   assert.equal(y.dtype, "float64");
+});
+
+test("maxPool's ArgMax lowering (used off the CPU) equals ONNX MaxPool's values and Indices", () => {
+  const cases: [number[], Record<string, unknown>][] = [
+    [[2, 3, 9, 8], { kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1], ceilMode: false }],
+    [[2, 2, 10, 9], { kernel: [3, 2], stride: [2, 3], pads: [1, 1, 1, 1], dilation: [2, 1], ceilMode: true }],
+    [[1, 2, 7, 8], { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], dilation: [1, 1], ceilMode: true }],
+    [[2, 3, 9], { kernel: [3], stride: [2], pads: [1, 1], dilation: [1], ceilMode: false }],
+  ];
+  for (const [shape, attrs] of cases) {
+    const x = rand(shape);
+    const [v1, i1] = bind("maxPool", [x], { ...attrs, withIndices: true });
+    const [v2, i2] = bind("maxPool", [x], { ...attrs, withIndices: true, portableIndices: true });
+    assert.deepEqual(v2.shape, v1.shape);
+    assert.deepEqual(flat(v2), flat(v1), `values ${JSON.stringify(attrs)}`);
+    assert.deepEqual(Array.from(i2.toTypedArray() as BigInt64Array), Array.from(i1.toTypedArray() as BigInt64Array), `indices ${JSON.stringify(attrs)}`);
+  }
+});
+
+test("double backward through conv2d (a gradient penalty) matches PyTorch", () => {
+  const x = rand([2, 3, 6, 5]).requiresGrad_(), w = rand([4, 3, 3, 3]).requiresGrad_();
+  const y = F.conv2d(x, w, null, { stride: 2, padding: 1 });
+  const [gx] = flow.autograd.grad(y.mul(y).sum(), [x], { createGraph: true });
+  gx!.mul(gx!).sum().backward();
+  const ref = JSON.parse(python(`
+import torch, json, sys
+import torch.nn.functional as F
+d = json.loads(sys.stdin.read())
+x = torch.tensor(d["x"]).reshape(2, 3, 6, 5).requires_grad_(); w = torch.tensor(d["w"]).reshape(4, 3, 3, 3).requires_grad_()
+y = F.conv2d(x, w, None, stride=2, padding=1)
+gx, = torch.autograd.grad((y * y).sum(), [x], create_graph=True)
+(gx * gx).sum().backward()
+print(json.dumps({"gx": gx.flatten().tolist(), "xg": x.grad.flatten().tolist(), "wg": w.grad.flatten().tolist()}))
+`, [], JSON.stringify({ x: flat(x), w: flat(w) })));
+  assertClose(flat(gx!), ref.gx, "first-order grad", 1e-3, 1e-3);
+  assertClose(flat(x.grad!), ref.xg, "x grad of the penalty", 1e-3, 1e-2);
+  assertClose(flat(w.grad!), ref.wg, "w grad of the penalty", 1e-3, 1e-2);
+});
+
+test("eager conv bakes a reused weight into its session and follows in-place updates", () => {
+  const x = rand([2, 3, 8, 8]), w = rand([4, 3, 3, 3]), b = rand([4]);
+  const before = cachedSessionCount();
+  const first = F.conv2d(x, w, b, 1, 1); // first use: weight fed as an input
+  const baked = F.conv2d(x, w, b, 1, 1); // reused: baked in (a new session)
+  F.conv2d(x, w, b, 1, 1);
+  assert.equal(cachedSessionCount() - before, 2);
+  assertClose(flat(baked), flat(first), "baked == fed", 1e-5, 1e-5);
+  w._assignHost(new Float32Array(w.numel()).fill(0.25)); // a new storage version
+  F.conv2d(x, w, b, 1, 1);
+  const updated = F.conv2d(x, w, b, 1, 1);
+  assert.equal(cachedSessionCount() - before, 2, "the session of the old weight version is disposed");
+  assertClose(flat(updated), flat(F.conv2d(x, flow.full(w.shape, 0.25), b, 1, 1)), "sees the new weights", 1e-5, 1e-5);
+  // A weight being trained is never baked: gradients flow as usual.
+  const wt = rand([4, 3, 3, 3]).requiresGrad_();
+  for (let i = 0; i < 2; i++) F.conv2d(x, wt, b, 1, 1).sum().backward();
+  assert.ok(wt.grad);
 });

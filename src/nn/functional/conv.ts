@@ -13,6 +13,9 @@ import { parseArgs, tuple } from "../../ops/args";
 import { int, ints } from "../../onnx/proto";
 import { reshape, permute } from "../../ops/shape";
 import { sum } from "../../ops/reduce";
+import { lowerConv64, lowerConvTranspose64 } from "./conv64";
+import { full } from "../../tensor/creation";
+import { isGradEnabled } from "../../autograd/mode";
 
 /** Attributes of both conv primitives; `pads` are ONNX-ordered (all begins, then all ends). */
 export interface ConvAttrs { stride: number[]; pads: number[]; dilation: number[]; groups: number; outputPadding?: number[] }
@@ -73,7 +76,9 @@ const convOnnxAttrs = (a: ConvAttrs, w: Meta) => ({
 defineOp<ConvAttrs>({
   name: "conv",
   infer: convShapeRule,
-  lower: (b, ins, a, inMeta) => [b.op("Conv", ins, convOnnxAttrs(a, inMeta[1]))],
+  lower: (b, ins, a, inMeta, outMeta) => [inMeta[0].dtype === "float64"
+    ? lowerConv64(b, ins, a, inMeta, outMeta)
+    : b.op("Conv", ins, convOnnxAttrs(a, inMeta[1]))],
   vjp: ({ grads: [g], inputs: [x, w, bias], attrs }) => {
     const k = attrs.stride.length;
     // dx: the transposed conv of dy gives back x's size up to stride leftovers, restored by output padding.
@@ -86,17 +91,17 @@ defineOp<ConvAttrs>({
     const gb = bias?.requiresGrad ? sum(g!, [0, ...range(2, g!.ndim)]) : null;
     return bias ? [gx, gw, gb] : [gx, gw];
   },
-  // Single-op conv sessions run with ORT's full optimisation, which turns Conv into its blocked (NCHWc)
-  // kernels on x86: measured in bench/nn/conv.ts.
-  sessionOptions: { graphOptimizationLevel: "all" },
+  // Weights that are not being trained are baked into the eager session, where ORT pre-packs them for its
+  // NCHWc kernels (bench/nn/conv.ts: 3x3 convs 10-20% faster); trained weights change every step and stay inputs.
+  bakeInputs: (inputs) => [1, 2].filter((i) => i < inputs.length && !(inputs[i].requiresGrad && isGradEnabled())),
 });
 
 defineOp<ConvAttrs>({
   name: "convTranspose",
   infer: convTransposeShapeRule,
-  lower: (b, ins, a, inMeta) => [b.op("ConvTranspose", ins, {
-    ...convOnnxAttrs(a, inMeta[1]), output_padding: ints(a.outputPadding ?? a.stride.map(() => 0)),
-  })],
+  lower: (b, ins, a, inMeta, outMeta) => [inMeta[0].dtype === "float64"
+    ? lowerConvTranspose64(b, ins, a, inMeta, outMeta)
+    : b.op("ConvTranspose", ins, { ...convOnnxAttrs(a, inMeta[1]), output_padding: ints(a.outputPadding ?? a.stride.map(() => 0)) })],
   vjp: ({ grads: [g], inputs: [x, w, bias], attrs }) => {
     const { outputPadding: _op, ...convAttrs } = attrs;
     const gx = x.requiresGrad ? bind1("conv", [g!, w], convAttrs) : null;
@@ -116,6 +121,8 @@ const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => 
  */
 export function convWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], a: ConvAttrs): Tensor {
   const { groups: g, stride, dilation } = a, k = stride.length;
+  // An empty batch contributes nothing (and ONNX Runtime's Conv does not return on zero input channels).
+  if (x.numel() === 0 || gy.numel() === 0) return full([...wShape], 0, { dtype: gy.dtype, device: gy.device });
   const [n, c] = x.shape, ig = c / g, sp = x.shape.slice(2), kernel = wShape.slice(2);
   const spAxes = range(3, 3 + k);
   const xs = reshape(permute(reshape(x, [n, g, ig, ...sp]), [2, 1, 0, ...spAxes]), [ig, g * n, ...sp]);

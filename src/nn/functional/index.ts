@@ -8,7 +8,7 @@ export { conv1d, conv2d, convTranspose1d, convTranspose2d } from "./conv";
 export { pad } from "./padding";
 export type { PadMode } from "./padding";
 export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool2d } from "./pooling";
-export { softmax, logSoftmax, relu, sigmoid, tanh } from "./activation";
+export { softmax, logSoftmax, relu, sigmoid, tanh, gelu, silu } from "./activation";
 export { batchNorm, layerNorm, groupNorm } from "./normalization";
 export { embedding, oneHot } from "./embedding";
 export { interpolate } from "./resize";

@@ -13,10 +13,17 @@ import { int, ints } from "../../onnx/proto";
 import { reshape, permute } from "../../ops/shape";
 import { matmul } from "../../ops/linalg";
 import { mul, sub } from "../../ops/elementwise";
+import { isGradEnabled } from "../../autograd/mode";
+import type { OnnxBuilder } from "../../ops/builder";
+import { lowerConv64, offsets } from "./conv64";
 import { constTensor, indexTensor, takeGrad } from "./take";
 
-/** @internal Attributes of both pooling primitives (pads ONNX-ordered: begins then ends). */
-export interface PoolAttrs { kernel: number[]; stride: number[]; pads: number[]; dilation: number[]; ceilMode: boolean; countIncludePad?: boolean }
+/**
+ * @internal Attributes of both pooling primitives (pads ONNX-ordered: begins then ends). `withIndices` asks
+ * maxPool for its Indices output too: needed for the gradient and returnIndices, and slow in ONNX Runtime
+ * (a generic kernel instead of MLAS pooling), so plain inference leaves it off.
+ */
+export interface PoolAttrs { kernel: number[]; stride: number[]; pads: number[]; dilation: number[]; ceilMode: boolean; countIncludePad?: boolean; withIndices?: boolean; portableIndices?: boolean }
 
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 
@@ -54,13 +61,14 @@ defineOp<PoolAttrs>({
   name: "maxPool",
   infer: (ins, a) => {
     const shape = poolShapeRule("max_pool2d", ins, a);
-    return [{ shape, dtype: ins[0].dtype }, { shape, dtype: "int64" }];
+    return a.withIndices ? [{ shape, dtype: ins[0].dtype }, { shape, dtype: "int64" }] : [{ shape, dtype: ins[0].dtype }];
   },
   // Indices are flat over the whole input (N*C*H*W), as ONNX defines them; F.maxPool2d converts to per-plane.
-  // ORT's WebGPU MaxPool has no Indices output ("not supported yet", ORT 1.30): eager falls back to the CPU provider.
-  cpuFallback: ["webgpu"],
-  lower: (b, [x], a) => b.node("MaxPool", [x], { ...poolOnnxAttrs(a), dilations: ints(a.dilation) }, 2),
+  lower: (b, ins, a, inMeta, outMeta) => a.withIndices && a.portableIndices
+    ? lowerMaxPoolArgmax(b, ins, a, inMeta, outMeta)
+    : b.node("MaxPool", ins, { ...poolOnnxAttrs(a), dilations: ints(a.dilation) }, a.withIndices ? 2 : 1),
   vjp: ({ grads: [g], inputs: [x], outputs: [, idx] }) => {
+    if (!idx) throw new Error("maxPool: the gradient needs the Indices output; call it with withIndices when the input requires grad");
     const n = x.numel();
     return [reshape(takeGrad(reshape(g!, [-1]), reshape(idx, [-1]), 0, n), x.shape)];
   },
@@ -69,9 +77,51 @@ defineOp<PoolAttrs>({
 defineOp<PoolAttrs>({
   name: "avgPool",
   infer: (ins, a) => [{ shape: poolShapeRule("avg_pool2d", ins, a), dtype: ins[0].dtype }],
-  lower: (b, [x], a) => [b.op("AveragePool", [x], { ...poolOnnxAttrs(a), count_include_pad: int(+!!a.countIncludePad) })],
+  lower: (b, ins, a, inMeta, outMeta) => [inMeta[0].dtype === "float64"
+    ? lowerAvgPool64(b, ins, a, inMeta, outMeta)
+    : b.op("AveragePool", ins, { ...poolOnnxAttrs(a), count_include_pad: int(+!!a.countIncludePad) })],
   vjp: ({ grads: [g], inputs: [x], attrs }) => [avgPoolVjp(g!, x, attrs)],
 });
+
+// ONNX Runtime has no double AveragePool: window sums by a depthwise conv with a kernel of ones (the end pad
+// grown to reach ceil-mode windows), times 1/divisor per output position, with PyTorch's divisors.
+function lowerAvgPool64(b: OnnxBuilder, [x]: string[], a: PoolAttrs, [xm]: readonly Meta[], [om]: readonly Meta[]): string {
+  const k = a.kernel.length, c = xm.shape[1], sp = xm.shape.slice(2), out = om.shape.slice(2);
+  const ends = sp.map((d, i) => Math.max(a.pads[k + i], (out[i] - 1) * a.stride[i] + a.kernel[i] - d - a.pads[i]));
+  const ones = b.constant("float64", [c, 1, ...a.kernel], new Array(c * a.kernel.reduce((p, q) => p * q, 1)).fill(1));
+  const sums = lowerConv64(b, [x, ones], { stride: a.stride, pads: [...a.pads.slice(0, k), ...ends], dilation: a.kernel.map(() => 1), groups: c },
+    [xm, { shape: [c, 1, ...a.kernel], dtype: "float64" }], [om]);
+  const sizes = sp.map((d, i) => windowSizes(d, out[i], a.kernel[i], a.pads[i], a.stride[i], !!a.countIncludePad));
+  return b.op("Mul", [sums, b.constant("float64", out, outerProduct(sizes).map((v) => 1 / v))]);
+}
+
+// MaxPool's Indices output is CPU-only in ONNX Runtime (WebGPU rejects it), so other devices get values and
+// indices from ops every provider has: windows gathered by strided Slices over the -inf-padded input, then
+// ReduceMax and ArgMax (first maximum, as PyTorch) over the window axis, mapped to flat input positions.
+function lowerMaxPoolArgmax(b: OnnxBuilder, [x]: string[], a: PoolAttrs, [xm]: readonly Meta[], [om]: readonly Meta[]): string[] {
+  const k = a.kernel.length, [n, c] = xm.shape, sp = xm.shape.slice(2), out = om.shape.slice(2);
+  const span = a.kernel.map((kk, i) => (kk - 1) * a.dilation[i] + 1);
+  const ends = sp.map((d, i) => Math.max(a.pads[k + i], (out[i] - 1) * a.stride[i] + span[i] - d - a.pads[i]));
+  const xp = b.op("Pad", [x, b.int64s([0, 0, ...a.pads.slice(0, k), 0, 0, ...ends]), b.scalar(xm.dtype, -Infinity)]);
+  const axes = b.int64s(Array.from({ length: k }, (_, i) => 2 + i)), steps = b.int64s(a.stride);
+  const offs = offsets(a.kernel);
+  const cols = b.op("Concat", offs.map((o) => {
+    const st = o.map((oi, i) => oi * a.dilation[i]);
+    const sl = b.op("Slice", [xp, b.int64s(st), b.int64s(st.map((v, i) => v + (out[i] - 1) * a.stride[i] + 1)), axes, steps]);
+    return b.op("Unsqueeze", [sl, b.int64s([2])]);
+  }), { axis: int(2) });
+  const values = b.op("ReduceMax", [cols], { axes: ints([2]), keepdims: int(0) });
+  const arg = b.op("ArgMax", [cols], { axis: int(2), keepdims: int(1) });
+  // Position within the plane that kernel offset j of output o reads: sum_i (o_i*s_i - p_i + j_i*d_i) * stride_i.
+  const planeStrides = sp.map((_, i) => sp.slice(i + 1).reduce((p, q) => p * q, 1));
+  const outPos = offsets(out);
+  const table = offs.flatMap((j) => outPos.map((o) => o.reduce((acc, oi, i) => acc + (oi * a.stride[i] - a.pads[i] + j[i] * a.dilation[i]) * planeStrides[i], 0)));
+  const tableE = b.op("Expand", [b.constant("int64", [1, 1, offs.length, ...out], table), b.int64s([n, c, offs.length, ...out])]);
+  const local = b.op("Reshape", [b.op("GatherElements", [tableE, arg], { axis: int(2) }), b.int64s([...om.shape])]);
+  const planeSize = sp.reduce((p, q) => p * q, 1);
+  const planes = b.constant("int64", [n, c, ...out.map(() => 1)], Array.from({ length: n * c }, (_, i) => i * planeSize));
+  return [values, b.op("Add", [local, planes])];
+}
 
 /** PyTorch's divisor of each output window along one dimension (before multiplying dimensions). */
 function windowSizes(size: number, out: number, k: number, pad: number, stride: number, includePad: boolean): number[] {
@@ -111,6 +161,11 @@ type IntOrList = number | number[];
 type MaxPoolOpts = { stride: IntOrList | null; padding: IntOrList; dilation: IntOrList; ceilMode: boolean; returnIndices: boolean };
 type AvgPoolOpts = { stride: IntOrList | null; padding: IntOrList; ceilMode: boolean; countIncludePad: boolean; divisorOverride: number | null };
 
+const needsGrad = (x: Tensor) => x.requiresGrad && isGradEnabled();
+// The ArgMax form of the indices (see lowerMaxPoolArgmax) for devices other than the CPU; undefined keeps
+// the CPU's session key and attributes unchanged.
+const portable = (x: Tensor, withIndices: boolean) => (withIndices && x.device.type !== "cpu" ? true : undefined);
+
 // PyTorch accepts unbatched [C, H, W] input; it runs as a batch of one.
 function unbatched(x: Tensor, k: number): [Tensor, (t: Tensor) => Tensor] {
   if (x.ndim !== k + 1) return [x, (t) => t];
@@ -139,7 +194,8 @@ export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown
 export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor | [Tensor, Tensor] {
   const a = parseArgs<MaxPoolOpts>("max_pool2d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
   const [x, back] = unbatched(input, 2);
-  const [y, flat] = bind("maxPool", [x], poolAttrs("max_pool2d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 2));
+  const withIndices = a.returnIndices || needsGrad(x);
+  const [y, flat] = bind("maxPool", [x], { ...poolAttrs("max_pool2d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 2), withIndices, portableIndices: portable(x, withIndices) });
   if (!a.returnIndices) return back(y);
   const [n, c, h, w] = x.shape;
   const offsets = indexTensor(Array.from({ length: n * c }, (_, i) => i * h * w), x, [n, c, 1, 1]);
@@ -161,7 +217,8 @@ export function maxPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown
   const a = parseArgs<MaxPoolOpts>("max_pool1d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
   if (a.returnIndices) throw new RangeError("max_pool1d: returnIndices is supported by maxPool2d only");
   const [x, back] = unbatched(input, 1);
-  return back(bind("maxPool", [x], poolAttrs("max_pool1d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 1))[0]);
+  const withIndices = needsGrad(x);
+  return back(bind("maxPool", [x], { ...poolAttrs("max_pool1d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 1), withIndices, portableIndices: portable(x, withIndices) })[0]);
 }
 
 /**

@@ -22,7 +22,19 @@ const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 defineOp<ResizeAttrs>({
   name: "interpolate",
   infer: ([x], { size }) => [{ shape: [...x.shape.slice(0, 2), ...size], dtype: x.dtype }],
-  lower: (b, [x], { mode, alignCorners, size, scales }, [m]) => {
+  lower: (b, [x], a, [m]) => {
+    const { mode, alignCorners, size, scales } = a;
+    // ONNX Runtime has no double Resize: apply the resampling matrices directly (y = A_h · x · A_wᵀ).
+    if (m.dtype === "float64") {
+      const sp = m.shape.slice(2), k = sp.length;
+      const mat = (i: number, t: boolean) => {
+        const v = resampleMatrix(a, sp[i], size[i], scales?.[i] ?? null, false);
+        if (!t) return b.constant("float64", [size[i], sp[i]], v);
+        return b.constant("float64", [sp[i], size[i]], Array.from({ length: v.length }, (_, j) => v[(j % size[i]) * sp[i] + Math.floor(j / size[i])]));
+      };
+      const y = b.op("MatMul", [x, mat(k - 1, true)]);
+      return [k === 2 ? b.op("MatMul", [mat(0, false), y]) : y];
+    }
     const coord = mode === "nearest" ? "asymmetric" : alignCorners ? "align_corners" : "half_pixel";
     const attrs = { mode: str(mode), coordinate_transformation_mode: str(coord), nearest_mode: str("floor") };
     if (scales) return [b.op("Resize", [x, "", b.constant("float32", [m.shape.length], [1, 1, ...scales])], attrs)];
@@ -30,7 +42,7 @@ defineOp<ResizeAttrs>({
   },
   vjp: ({ grads: [g], inputs: [x], attrs }) => {
     const k = attrs.size.length, sp = x.shape.slice(2);
-    const mats = sp.map((n, i) => constTensor(resampleMatrix(attrs, n, attrs.size[i], attrs.scales?.[i] ?? null), [attrs.size[i], n], g!));
+    const mats = sp.map((n, i) => constTensor(resampleMatrix(attrs, n, attrs.size[i], attrs.scales?.[i] ?? null, g!.dtype !== "float64"), [attrs.size[i], n], g!));
     // dx = A_hᵀ · dy · A_w (2-D), dy · A_w (1-D).
     let gx = matmul(g!, mats[k - 1]);
     if (k === 2) gx = matmul(mats[0].transpose(0, 1), gx);
@@ -45,12 +57,13 @@ function coordScale(a: ResizeAttrs, inSize: number, outSize: number, scale: numb
 }
 
 /** The [out, in] matrix of one dimension's resampling, with PyTorch's index and weight formulas. */
-export function resampleMatrix(a: ResizeAttrs, inSize: number, outSize: number, scale: number | null): number[] {
+export function resampleMatrix(a: ResizeAttrs, inSize: number, outSize: number, scale: number | null, f32 = true): number[] {
   const m = new Array<number>(outSize * inSize).fill(0);
-  const s = Math.fround(coordScale(a, inSize, outSize, scale));
+  // PyTorch computes the scale in float for float32 tensors and in double for float64 ones.
+  const s = f32 ? Math.fround(coordScale(a, inSize, outSize, scale)) : coordScale(a, inSize, outSize, scale);
   for (let o = 0; o < outSize; o++) {
     if (a.mode === "nearest") {
-      const src = outSize === inSize ? o : Math.min(Math.floor(Math.fround(o * s)), inSize - 1);
+      const src = outSize === inSize ? o : Math.min(Math.floor(f32 ? Math.fround(o * s) : o * s), inSize - 1);
       m[o * inSize + src] = 1;
       continue;
     }

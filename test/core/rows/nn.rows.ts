@@ -97,3 +97,12 @@ export const miscRows: OpRow[] = [
   { name: "binaryCrossEntropy", shapes: [[[3, 4], [3, 4]]], range: [[0.05, 0.95], [0, 1]], grad: true, flow: (f, x, t) => F(f).binaryCrossEntropy(x, t), torch: "F.binary_cross_entropy(a, b)" },
 ];
 rows.push(...miscRows);
+// float64: ONNX Runtime has no double Conv kernels; these run conv64.ts's im2col/MatMul lowerings.
+const f64 = (rs: OpRow[]) => rs.filter((r) => !r.dtype || r.dtype === "float32").map((r) => ({ ...r, name: `${r.name} float64`, dtype: "float64", rtol: 1e-9, atol: 1e-10 }));
+rows.push(...f64(rows.slice()));
+// Empty batches, where PyTorch allows them.
+rows.push(
+  { name: "conv2d empty batch", shapes: [[[0, 3, 6, 6], [4, 3, 3, 3], [4]]], flow: (f, x, w, b) => f.nn.functional.conv2d(x, w, b, { padding: 1 }), torch: "F.conv2d(a, b, c, padding=1)", grad: true },
+  { name: "softmax empty", shapes: [[[0, 4]]], flow: (f, x) => f.nn.functional.softmax(x, 1), torch: "F.softmax(a, 1)", grad: true },
+  { name: "layerNorm empty", shapes: [[[0, 4], [4], [4]]], flow: (f, x, w, b) => f.nn.functional.layerNorm(x, [4], w, b), torch: "F.layer_norm(a, (4,), b, c)", grad: true },
+);
