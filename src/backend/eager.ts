@@ -18,7 +18,9 @@ setHostFromDevice(download);
 
 export { OPSET, IR_VERSION } from "../onnx/opset";
 
-const DEFAULT_HOST_MAX = 4096;
+// Crossover measured by bench/ops/crossover.ts (host kernel vs session, CPU time, 1 thread): host wins up to ~1K elements for add/relu/sum,
+// loses from ~1K for exp/sigmoid/mul and for everything at 4K.
+const DEFAULT_HOST_MAX = 1024;
 const MAX_SESSIONS = 4096;
 /**
  * Ops whose largest input or output has fewer elements than this run single-threaded: below it, waking a pool
