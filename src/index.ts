@@ -51,6 +51,7 @@ export { autograd };
 
 // ---- devices ------------------------------------------------------------------------------------
 export { setDefaultDevice, getDefaultDevice, device } from "./backend/device";
+export { setNumThreads, getNumThreads } from "./backend/eager";
 export { devices } from "./backend/gpu";
 export type { DeviceInfo } from "./backend/gpu";
 export { cuda, webgpu } from "./backend/namespaces";

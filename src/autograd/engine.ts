@@ -4,7 +4,7 @@
  * of leaves (and of non-leaves that `retainGrad()`). Rules never un-broadcast or accumulate themselves.
  */
 import { Tensor } from "../tensor/tensor";
-import { GradNode } from "./node";
+import { GradNode, setRunningNode } from "./node";
 import { setGradEnabled } from "./mode";
 import { bind1 } from "../ops/dispatch";
 
@@ -69,7 +69,14 @@ export function runBackward(outputs: Tensor[], grads: Tensor[], opts: BackwardOp
       const outGrads = pending.get(node);
       pending.delete(node);
       if (!outGrads || outGrads.every((g) => g === null)) continue;
-      const inGrads = node.op.vjp!({ grads: outGrads, inputs: node.inputs, outputs: node.outputs, attrs: node.attrs });
+      // While the rule runs, every op it calls checks that the saved tensors it reads were not modified in place.
+      const prevNode = setRunningNode(node);
+      let inGrads: (Tensor | null)[];
+      try {
+        inGrads = node.op.vjp!({ grads: outGrads, inputs: node.inputs, outputs: node.outputs, attrs: node.attrs });
+      } finally {
+        setRunningNode(prevNode);
+      }
       if (inGrads.length !== node.inputs.length) throw new Error(`gradient rule of '${node.op.name}' returned ${inGrads.length} cotangents for ${node.inputs.length} inputs`);
       inGrads.forEach((g, i) => {
         const x = node.inputs[i];

@@ -7,6 +7,8 @@ import { onesLike } from "../tensor/creation";
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./mode";
 export type { BackwardOptions } from "./engine";
+export { gradcheck } from "./gradcheck";
+export type { GradcheckOptions } from "./gradcheck";
 
 declare module "../tensor/tensor" {
   interface Tensor {

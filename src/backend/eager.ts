@@ -2,12 +2,13 @@
  * Eager execution of one op: a TypeScript host kernel for small CPU tensors where the op has one, else a
  * cached single-op ONNX Runtime session keyed by op, attributes, dtypes, shapes and device.
  */
+import * as os from "os";
 import { Tensor, numelOf } from "../tensor/tensor";
 import { allocArray, dtypeFromOrt, ortTypeOf, TypedArray } from "../tensor/dtype";
 import type { Meta, OpDef } from "../ops/registry";
 import { OnnxBuilder } from "../ops/builder";
 import { encodeModel } from "../onnx/proto";
-import { createSession, NativeSession, ort } from "./ort";
+import { createSession, NativeSession } from "./ort";
 import { Device, executionProviders, device as parseDevice } from "./device";
 import { IR_VERSION, OPSET } from "../onnx/opset";
 import { canReside, deviceTensor, feedValue, download, transferTo } from "./gpu";
@@ -17,10 +18,41 @@ setHostFromDevice(download);
 
 export { OPSET, IR_VERSION } from "../onnx/opset";
 
-const DEFAULT_HOST_MAX = 4096;
+// Crossover measured by bench/ops/crossover.ts (host kernel vs session, CPU time, 1 thread): host wins up to ~1K elements for add/relu/sum,
+// loses from ~1K for exp/sigmoid/mul and for everything at 4K.
+const DEFAULT_HOST_MAX = 1024;
 const MAX_SESSIONS = 4096;
+/**
+ * Ops whose largest input or output has fewer elements than this run single-threaded: below it, waking a pool
+ * thread costs more than it saves, and each session with more than one thread owns a thread pool of its own.
+ */
+const PARALLEL_MIN_NUMEL = 1 << 16;
 
-interface CachedSession { session: NativeSession; inputNames: string[]; outputNames: string[] }
+function defaultNumThreads(): number {
+  const env = Number(process.env.FLOWBOOK_NUM_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+let numThreads = defaultNumThreads();
+
+/**
+ * Sets the number of threads one eager CPU op may use (ONNX Runtime's intra-op threads), like
+ * `torch.set_num_threads`. Small ops always run on the calling thread. Default: the number of CPUs, or the
+ * environment variable `FLOWBOOK_NUM_THREADS`.
+ * @example flow.setNumThreads(1)
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`set_num_threads expects a positive integer, but got ${n}`);
+  numThreads = n;
+}
+/** The number of threads one eager CPU op may use (see setNumThreads). */
+export function getNumThreads(): number { return numThreads; }
+
+interface CachedSession {
+  session: NativeSession; inputNames: string[]; outputNames: string[];
+  /** Op input positions fed to the session. */ feedIndex: number[];
+  /** The fetch object passed to every run (all outputs, allocated by ORT). */ fetches: Record<string, null>;
+}
 const sessions = new Map<string, CachedSession>();
 /** Counters shown by flow.memory() and the profiler. */
 export const eagerStats = { sessionsCreated: 0, sessionHits: 0, hostKernelCalls: 0, sessionCalls: 0 };
@@ -31,10 +63,21 @@ export function runEager(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMe
   if (outMeta.every((m) => numelOf(m.shape) === 0)) {
     return outMeta.map((m) => Tensor._fromArray(allocArray(m.dtype, 0), [...m.shape], m.dtype, dev));
   }
-  if (op.host && dev.type === "cpu" && outMeta.every((m) => numelOf(m.shape) <= (op.hostMaxNumel ?? DEFAULT_HOST_MAX))) {
-    const outs = op.host(inputs.map((t) => t._host()), attrs as never, inputs, outMeta);
-    if (outs) eagerStats.hostKernelCalls++;
-    if (outs) return outs.map((data, i) => Tensor._fromArray(data, [...outMeta[i].shape], outMeta[i].dtype, dev));
+  // Host kernels are for small work: the limit applies to the largest input or output (a reduction of a
+  // million elements to a thousand is not small).
+  if (op.host && dev.type === "cpu" && maxNumel(inputs, outMeta) <= (op.hostMaxNumel ?? DEFAULT_HOST_MAX)) {
+    const hostIns = inputs.map((t) => t._host());
+    const outs = op.host(hostIns, attrs as never, inputs, outMeta);
+    if (outs) {
+      eagerStats.hostKernelCalls++;
+      return outs.map((data, i) => {
+        // A kernel that returns an input's own array (reshape, view) makes a view: it shares the input's
+        // storage object, so in-place writes through either bump one version counter, as in PyTorch.
+        const j = hostIns.indexOf(data);
+        if (j >= 0 && inputs[j]._storage && outMeta[i].dtype === inputs[j].dtype) return new Tensor([...outMeta[i].shape], outMeta[i].dtype, dev, inputs[j]._storage, inputs[j]._offset);
+        return Tensor._fromArray(data, [...outMeta[i].shape], outMeta[i].dtype, dev);
+      });
+    }
   }
   if (dev.type !== "cpu" && op.cpuFallback?.includes(dev.type)) {
     const cpu = parseDevice("cpu");
@@ -111,9 +154,50 @@ function bakedInputs(op: OpDef<any>, inputs: Tensor[], attrs: unknown, dev: Devi
   return reused ? cands : [];
 }
 
+/**
+ * @internal Session settings for eager CPU sessions, exposed for bench/ops: ONNX Runtime's defaults (a spinning
+ * thread pool per session, a memory arena per session) are slow for thousands of single-op sessions that run
+ * one after another on a shared machine.
+ */
+export const eagerTuning = {
+  /** Pool threads spin while waiting for work (ORT's default); off, they sleep between ops. */
+  spinning: false,
+  /** Each session keeps its own memory arena (ORT's default); off, outputs come from malloc. */
+  arena: false,
+};
+
+function cpuThreadOptions(threads: number): Record<string, unknown> {
+  const o: Record<string, unknown> = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", enableCpuMemArena: eagerTuning.arena };
+  if (threads > 1 && !eagerTuning.spinning) o.extra = { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } };
+  return o;
+}
+
+/** Attribute part of a session key; JSON of the attributes (BigInt as decimal), "" for none. */
+function attrsKey(attrs: unknown): string {
+  if (attrs === null || attrs === undefined) return "";
+  if (typeof attrs === "object") {
+    let empty = true;
+    for (const _k in attrs) { empty = false; break; }
+    if (empty) return "";
+  }
+  try {
+    return JSON.stringify(attrs);
+  } catch {
+    return JSON.stringify(attrs, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  }
+}
+
+function maxNumel(inputs: readonly { shape: readonly number[] }[], outMeta: readonly Meta[]): number {
+  let m = 0;
+  for (const t of inputs) m = Math.max(m, numelOf(t.shape));
+  for (const o of outMeta) m = Math.max(m, numelOf(o.shape));
+  return m;
+}
+
 function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[], dev: Device): CachedSession {
-  let key = `${op.name}|${dev.name}|${JSON.stringify(attrs, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
-  for (const t of inputs) key += `|${t.dtype}[${t.shape.join(",")}]`;
+  const threads = dev.type === "cpu" && numThreads > 1 && maxNumel(inputs, outMeta) >= PARALLEL_MIN_NUMEL ? numThreads : 1;
+  let key = op.name + "|" + dev.name + "|" + threads + "|" + attrsKey(attrs);
+  for (const t of inputs) key += "|" + t.dtype + "[" + t.shape.join(",") + "]";
   const bake = bakedInputs(op, inputs, attrs, dev);
   for (const i of bake) key += `|#${inputs[i].id}v${inputs[i]._storage!.version}`;
   let s = sessions.get(key);
@@ -134,13 +218,16 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     executionProviders: executionProviders(dev) as never,
     // Constant inputs let ORT's full optimisation rewrite the op (Conv → blocked NCHWc kernels on x86).
     graphOptimizationLevel: bake.length ? "all" : "disabled",
+    ...(dev.type === "cpu" ? cpuThreadOptions(threads) : {}),
     // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
     ...(dev.type === "cpu" ? {} : { preferredOutputLocation: Object.fromEntries(outMeta.map((_m, i) => [`out${i}`, canReside(outMeta[i].dtype) ? "gpu-buffer" : "cpu"])) }),
-    // Each session owns a thread pool whose workers by default spin after a run; eager ops run one session
-    // after another, so spinning workers of the last op steal cores from the next (ResNet-18 forward: ~2x).
-    extra: { session: { intra_op: { allow_spinning: process.env.FLOWBOOK_ORT_SPIN ?? "0" } } },
-  }, `the eager '${op.name}' op`);
-  s = { session, inputNames: session.inputMetadata.map((m) => m.name), outputNames: session.outputMetadata.map((m) => m.name) };
+  } as never, `the eager '${op.name}' op`);
+  const inputNames = session.inputMetadata.map((m) => m.name);
+  const outputNames = session.outputMetadata.map((m) => m.name);
+  const feedIndex = inMetaIndices(inputs.length, inputNames);
+  const fetches: Record<string, null> = {};
+  for (const n of outputNames) fetches[n] = null;
+  s = { session, inputNames, outputNames, feedIndex, fetches };
   eagerStats.sessionsCreated++;
   sessions.set(key, s);
   if (sessions.size > MAX_SESSIONS) {
@@ -151,32 +238,43 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
   return s;
 }
 
+/** Indices of the op inputs the session reads (a lowering may ignore some inputs, e.g. a shape-only use). */
+function inMetaIndices(n: number, inputNames: string[]): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) if (inputNames.includes(`in${i}`)) idx.push(i);
+  return idx;
+}
+
+const FEED_NAMES = Array.from({ length: 64 }, (_, i) => `in${i}`);
+
 function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: Meta[], dev: Device): Tensor[] {
   const s = sessionFor(op, inputs, attrs, outMeta, dev);
-  const { Tensor: OrtTensor } = ort();
-  const feeds: Record<string, any> = {};
-  inputs.forEach((t, i) => {
-    if (!s.inputNames.includes(`in${i}`)) return;
-    feeds[`in${i}`] = dev.type === "cpu" ? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape) : feedValue(t);
-  });
-  const fetches: Record<string, null> = {};
-  for (const n of s.outputNames) fetches[n] = null;
+  const feeds: Record<string, unknown> = {};
+  const cpu = dev.type === "cpu";
+  for (const i of s.feedIndex) {
+    const t = inputs[i];
+    // The binding reads dims, location, type and data of a feed: a plain object of those is enough and skips
+    // onnxruntime-common's Tensor constructor and its checks (the shape rule already checked the inputs).
+    feeds[FEED_NAMES[i] ?? `in${i}`] = cpu ? { location: "cpu", type: ortTypeOf(t.dtype), dims: t.shape, data: t._host() } : feedValue(t);
+  }
   eagerStats.sessionCalls++;
   let result: Record<string, any>;
   try {
-    result = s.session.run(feeds, fetches, {});
+    result = s.session.run(feeds as never, s.fetches, {});
   } catch (e) {
     const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(", ")}]`).join(", ");
     throw new Error(`${op.name}: ONNX Runtime failed on inputs (${shapes}): ${(e as Error).message}`);
   }
-  return s.outputNames.map((n, i) => {
-    const v = result[n];
+  const outs = new Array<Tensor>(s.outputNames.length);
+  for (let i = 0; i < outs.length; i++) {
+    const v = result[s.outputNames[i]];
+    const m = outMeta[i];
     const dtype = dtypeFromOrt(v.type);
-    if (dtype !== outMeta[i].dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${outMeta[i].dtype}`);
-    if (numelOf(v.dims) !== numelOf(outMeta[i].shape)) throw new Error(`op '${op.name}': ONNX Runtime returned shape [${v.dims}], shape rule said [${outMeta[i].shape}]`);
-    if (v.location === "gpu-buffer") return deviceTensor(v, [...outMeta[i].shape], dtype, dev);
-    return Tensor._fromArray(v.data as TypedArray, [...outMeta[i].shape], dtype, dev);
-  });
+    if (dtype !== m.dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${m.dtype}`);
+    if (numelOf(v.dims) !== numelOf(m.shape)) throw new Error(`op '${op.name}': ONNX Runtime returned shape [${v.dims}], shape rule said [${m.shape}]`);
+    outs[i] = v.location === "gpu-buffer" ? deviceTensor(v, [...m.shape], dtype, dev) : Tensor._fromArray(v.data as TypedArray, [...m.shape], dtype, dev);
+  }
+  return outs;
 }
 
 /** Number of cached eager sessions. */

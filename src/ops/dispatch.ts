@@ -5,7 +5,7 @@
 import { Tensor } from "../tensor/tensor";
 import { getOp, Meta, OpDef } from "./registry";
 import { isGradEnabled } from "../autograd/mode";
-import { GradNode } from "../autograd/node";
+import { GradNode, checkSavedVersions } from "../autograd/node";
 import { runEager } from "../backend/eager";
 import * as path from "path";
 
@@ -42,6 +42,7 @@ function checkDevices(name: string, inputs: Tensor[]): void {
 export function bind(name: string, inputs: Tensor[], attrs: unknown = {}): Tensor[] {
   const op = getOp(name);
   checkDevices(name, inputs);
+  checkSavedVersions(inputs);
   const outMeta = op.infer(inputs, attrs as never);
   let outputs: Tensor[];
   if (tracer) outputs = tracer.record(op, inputs, attrs, outMeta);

@@ -11,8 +11,8 @@
  * Autograd: outside `flow.noGrad`, an in-place op on a leaf that requires grad raises PyTorch's error. flowbook
  * does not record in-place ops on the tape, so one whose target or operand takes part in autograd (a non-leaf
  * that requires grad, or an operand that requires grad) raises too, naming the out-of-place form to use.
- * flowbook does not detect a later write to a tensor that an earlier op saved for its gradient (PyTorch's
- * version-counter check): modify inputs of a recorded computation only after its backward.
+ * A later write to a tensor that an earlier op's gradient rule reads makes backward raise PyTorch's
+ * version-counter error (autograd/node.ts).
  */
 import { Tensor } from "../tensor/tensor";
 import { DType, isFloating } from "../tensor/dtype";

@@ -32,7 +32,7 @@ export interface OpDef<A = Record<string, unknown>> {
   vjp?(args: VjpArgs<A>): (Tensor | null)[];
   /** Returns null when it does not handle these dtypes/attrs, and the session path runs instead. */
   host?(inputs: TypedArray[], attrs: A, inMeta: readonly Meta[], outMeta: readonly Meta[]): TypedArray[] | null;
-  /** Largest output size for which `host` is used instead of a session (default 4096 elements). */
+  /** Largest input or output size for which `host` is used instead of a session (default 1024 elements). */
   readonly hostMaxNumel?: number;
   /**
    * Indices of inputs that an eager CPU session may bake in as constants (conv: weight and bias while no
