@@ -190,7 +190,7 @@ export const resnet18 = (opts: ResNetBuilderOptions = {}): ResNet => new ResNet(
 export const resnet34 = (opts: ResNetBuilderOptions = {}): ResNet => new ResNet(BasicBlock, [3, 4, 6, 3], opts);
 /**
  * ResNet-50, 25.6M parameters.
- * @example const sd = flow.load("resnet50.pth"); const model = flow.vision.models.resnet50(); model.loadStateDict(sd); model.eval()
+ * @example const model = flow.vision.models.resnet50({ numClasses: 10 }).eval(); model(flow.randn(1, 3, 64, 64)).shape  // [1, 10]
  */
 export const resnet50 = (opts: ResNetBuilderOptions = {}): ResNet => new ResNet(Bottleneck, [3, 4, 6, 3], opts);
 /**
