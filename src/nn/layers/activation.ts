@@ -1,9 +1,9 @@
 /** Activation modules (torch/nn/modules/activation.py): each calls its flow.nn.functional counterpart. */
 import { Tensor } from "../../tensor/tensor";
-import { gelu, relu, sigmoid, silu, tanh } from "../../ops/elementwise";
+import { clamp, gelu, relu, sigmoid, silu, tanh } from "../../ops/elementwise";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
-import { pyRepr } from "../pyrepr";
+import { pyFloat, pyRepr } from "../pyrepr";
 import * as F from "../functional";
 
 /**
@@ -61,4 +61,33 @@ export class Softmax extends Module<[Tensor], Tensor> {
   constructor(...args: unknown[]) { super(); this.dim = parseArgs<{ dim: number | null }>("Softmax", args, ["dim"], { dim: null }).dim; }
   forward(x: Tensor): Tensor { return F.softmax(x, { dim: this.dim }); }
   extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
+}
+
+/**
+ * Clamps into [minVal, maxVal] (defaults -1, 1). `inplace` as in ReLU.
+ * @example new nn.Hardtanh(-2, 2)(flow.tensor([-3, 0.5, 3]))  // [-2, 0.5, 2]
+ */
+export class Hardtanh extends Module<[Tensor], Tensor> {
+  declare minVal: number;
+  declare maxVal: number;
+  declare inplace: boolean;
+  constructor(minVal?: number | { minVal?: number; maxVal?: number; inplace?: boolean }, maxVal?: number, inplace?: boolean);
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs<{ minVal: number; maxVal: number; inplace: boolean }>("Hardtanh", args, ["minVal", "maxVal", "inplace"], { minVal: -1, maxVal: 1, inplace: false });
+    if (!(o.maxVal > o.minVal)) throw new RangeError(`Hardtanh: maxVal (${o.maxVal}) must be greater than minVal (${o.minVal})`);
+    Object.assign(this, o);
+  }
+  forward(x: Tensor): Tensor { return clamp(x, this.minVal, this.maxVal); }
+  extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${this.inplace ? ", inplace=True" : ""}`; }
+}
+
+/**
+ * min(max(x, 0), 6): Hardtanh(0, 6), as MobileNetV2 uses it. `inplace` as in ReLU.
+ * @example new nn.ReLU6()(flow.tensor([-1, 3, 7]))  // [0, 3, 6]
+ */
+export class ReLU6 extends Hardtanh {
+  constructor(inplace?: boolean | { inplace?: boolean });
+  constructor(...args: unknown[]) { super(0, 6, parseArgs<{ inplace: boolean }>("ReLU6", args, ["inplace"], { inplace: false }).inplace); }
+  extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
 }
