@@ -21,8 +21,8 @@ export class GradNode {
   ) {
     this.name = op.name.charAt(0).toUpperCase() + op.name.slice(1);
     const v = new Array<number>(inputs.length + outputs.length);
-    for (let i = 0; i < inputs.length; i++) v[i] = inputs[i]._storage?.version ?? -1;
-    for (let i = 0; i < outputs.length; i++) v[inputs.length + i] = outputs[i]._storage?.version ?? -1;
+    for (let i = 0; i < inputs.length; i++) v[i] = inputs[i]._storage?.version ?? 0; // device-resident data gets host storage at version 0 when first read
+    for (let i = 0; i < outputs.length; i++) v[inputs.length + i] = outputs[i]._storage?.version ?? 0;
     this._versions = v;
   }
 
