@@ -25,7 +25,7 @@ function parseArgs(argv) {
     else if (a === "--uninstall") opts.uninstall = true;
     else if (a === "--cuda") opts.cuda = true;
     else if (a === "--help" || a === "-h") { process.stdout.write(fs.readFileSync(__filename, "utf8").split("\n").slice(1, 7).map((l) => l.replace(/^\/\/ ?/, "")).join("\n") + "\n"); process.exit(0); }
-    else fail(`unknown option ${a}; use --user, --sys-prefix, --prefix DIR, --uninstall or --cuda`);
+    else fail(`unknown option ${a}; use --user, --sys-prefix, --prefix DIR or --uninstall (or --cuda for the CUDA provider libraries)`);
   }
   return opts;
 }
