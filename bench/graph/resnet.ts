@@ -3,15 +3,23 @@
  * `torch.save(model.state_dict())` loads with `loadStateDict`. The benches use flow.vision.models.resnet* when
  * the model zoo is in the build, and this otherwise.
  */
-import * as flow from "../../src/index";
+// Imports the parts it needs (not src/index), so that bench/gpu's carry folder needs no image/sqlite modules.
+import "../../src/ops/elementwise";
+import "../../src/ops/shape";
+import "../../src/ops/reduce";
+import "../../src/ops/linalg";
+import "../../src/ops/slicing";
+import "../../src/ops/indexing";
+import "../../src/ops/inplace";
+import "../../src/ops/transfer";
+import * as nn from "../../src/nn/index";
+import { flatten } from "../../src/ops/shape";
 import type { Tensor } from "../../src/tensor/tensor";
-
-const nn = flow.nn;
 
 class BasicBlock extends nn.Module<[Tensor], Tensor> {
   static expansion = 1;
-  conv1; bn1; conv2; bn2; relu = new nn.ReLU(); downsample: flow.nn.Module | null;
-  constructor(inp: number, planes: number, stride: number, downsample: flow.nn.Module | null) {
+  conv1; bn1; conv2; bn2; relu = new nn.ReLU(); downsample: nn.Module | null;
+  constructor(inp: number, planes: number, stride: number, downsample: nn.Module | null) {
     super();
     this.conv1 = new nn.Conv2d(inp, planes, 3, { stride, padding: 1, bias: false });
     this.bn1 = new nn.BatchNorm2d(planes);
@@ -28,8 +36,8 @@ class BasicBlock extends nn.Module<[Tensor], Tensor> {
 
 class Bottleneck extends nn.Module<[Tensor], Tensor> {
   static expansion = 4;
-  conv1; bn1; conv2; bn2; conv3; bn3; relu = new nn.ReLU(); downsample: flow.nn.Module | null;
-  constructor(inp: number, planes: number, stride: number, downsample: flow.nn.Module | null) {
+  conv1; bn1; conv2; bn2; conv3; bn3; relu = new nn.ReLU(); downsample: nn.Module | null;
+  constructor(inp: number, planes: number, stride: number, downsample: nn.Module | null) {
     super();
     this.conv1 = new nn.Conv2d(inp, planes, 1, { bias: false });
     this.bn1 = new nn.BatchNorm2d(planes);
@@ -60,7 +68,7 @@ export class ResNet extends nn.Module<[Tensor], Tensor> {
     const make = (planes: number, n: number, stride: number) => {
       const out = planes * block.expansion;
       const down = stride !== 1 || inp !== out ? new nn.Sequential(new nn.Conv2d(inp, out, 1, { stride, bias: false }), new nn.BatchNorm2d(out)) : null;
-      const blocks: flow.nn.Module[] = [new block(inp, planes, stride, down)];
+      const blocks: nn.Module[] = [new block(inp, planes, stride, down)];
       inp = out;
       for (let i = 1; i < n; i++) blocks.push(new block(inp, planes, 1, null));
       return new nn.Sequential(...blocks);
@@ -74,7 +82,7 @@ export class ResNet extends nn.Module<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     x = this.maxpool(this.relu(this.bn1(this.conv1(x))));
     x = this.layer4(this.layer3(this.layer2(this.layer1(x))));
-    return this.fc(flow.flatten(this.avgpool(x), 1));
+    return this.fc(flatten(this.avgpool(x), 1));
   }
 }
 
@@ -83,8 +91,10 @@ const ARCH: Record<string, [typeof BasicBlock | typeof Bottleneck, number[]]> = 
 };
 
 /** flow.vision.models[arch]() when the model zoo is present, else this file's ResNet; `source` says which. */
-export function resnet(arch: "resnet18" | "resnet50" | "resnet101"): { model: flow.nn.Module<[Tensor], Tensor>; source: string } {
-  const zoo = (flow.vision as unknown as { models?: Record<string, (o?: unknown) => flow.nn.Module<[Tensor], Tensor>> }).models;
+export function resnet(arch: "resnet18" | "resnet50" | "resnet101"): { model: nn.Module<[Tensor], Tensor>; source: string } {
+  let zoo: Record<string, (o?: unknown) => nn.Module<[Tensor], Tensor>> | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  try { zoo = require("../../src/vision/models/index"); } catch { zoo = undefined; }
   if (zoo && typeof zoo[arch] === "function") return { model: zoo[arch](), source: `flow.vision.models.${arch}` };
   const [b, l] = ARCH[arch];
   return { model: new ResNet(b, l), source: "bench/graph/resnet.ts (flow.nn layers)" };
