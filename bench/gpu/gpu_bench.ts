@@ -15,6 +15,7 @@ import "../../src/ops/slicing";
 import "../../src/ops/indexing";
 import "../../src/ops/inplace";
 import "../../src/ops/transfer";
+import "../../src/autograd/index";
 import * as fs from "fs";
 import * as os from "os";
 import * as nn from "../../src/nn/index";
@@ -77,7 +78,12 @@ function main(): void {
     const dev = parseDevice(p.device);
     manualSeed(0);
     const { model, source } = resnet(cfg.arch);
-    model.to(dev.name);
+    try { model.to(dev.name); } catch (e) {
+      const why = `failed: moving the model to ${dev.name}: ${(e as Error).message.split("\n")[0]}`;
+      console.log(`\n## ${p.name}: ${why}`);
+      summary.push([p.name, "—", "—", why]);
+      continue;
+    }
     console.log(`\n## ${p.name} (device ${dev.name}; model ${source})`);
     const jobs: { kind: "inference" | "training"; batch: number }[] = [
       ...cfg.batches.map((b) => ({ kind: "inference" as const, batch: b })), { kind: "training" as const, batch: cfg.trainBatch },

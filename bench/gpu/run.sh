@@ -31,6 +31,7 @@ fi
 
 # ---- Node.js: from PATH, or from the carry folder -------------------------------------------------------------
 NODE="$(command -v node || true)"
+[ -n "${FLOWBOOK_FORCE_CARRY:-}" ] && NODE=""   # test the carry path on a machine that has node
 APP="$ROOT"
 if [ -z "$NODE" ]; then
   CARRY="${FLOWBOOK_CARRY:-$HERE/carry}"

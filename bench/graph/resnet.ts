@@ -12,6 +12,7 @@ import "../../src/ops/slicing";
 import "../../src/ops/indexing";
 import "../../src/ops/inplace";
 import "../../src/ops/transfer";
+import "../../src/autograd/index";
 import * as nn from "../../src/nn/index";
 import { flatten } from "../../src/ops/shape";
 import type { Tensor } from "../../src/tensor/tensor";
