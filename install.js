@@ -4,17 +4,18 @@
 // Where: $JUPYTER_DATA_DIR/kernels/flowbook when set (as `jupyter kernelspec list` honours it); otherwise
 // --user (default): ~/.local/share/jupyter/kernels/flowbook; --sys-prefix: <python sys.prefix>/share/jupyter/...;
 // --prefix DIR: DIR/share/jupyter/kernels/flowbook. Idempotent: running it again rewrites the same files.
+//   node install.js --cuda   downloads onnxruntime-node's CUDA 12 / TensorRT provider libraries (its own installer; needs internet)
 "use strict";
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { execFileSync } = require("child_process");
+const { execFileSync, spawnSync } = require("child_process");
 
 const KERNEL_NAME = "flowbook";
 const root = __dirname;
 
 function parseArgs(argv) {
-  const opts = { scope: "user", prefix: null, uninstall: false };
+  const opts = { scope: "user", prefix: null, uninstall: false, cuda: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--user") opts.scope = "user";
@@ -22,8 +23,9 @@ function parseArgs(argv) {
     else if (a === "--prefix") { opts.scope = "prefix"; opts.prefix = argv[++i]; if (!opts.prefix) fail("--prefix needs a directory: --prefix DIR"); }
     else if (a.startsWith("--prefix=")) { opts.scope = "prefix"; opts.prefix = a.slice("--prefix=".length); }
     else if (a === "--uninstall") opts.uninstall = true;
-    else if (a === "--help" || a === "-h") { process.stdout.write(fs.readFileSync(__filename, "utf8").split("\n").slice(1, 6).map((l) => l.replace(/^\/\/ ?/, "")).join("\n") + "\n"); process.exit(0); }
-    else fail(`unknown option ${a}; use --user, --sys-prefix, --prefix DIR or --uninstall`);
+    else if (a === "--cuda") opts.cuda = true;
+    else if (a === "--help" || a === "-h") { process.stdout.write(fs.readFileSync(__filename, "utf8").split("\n").slice(1, 7).map((l) => l.replace(/^\/\/ ?/, "")).join("\n") + "\n"); process.exit(0); }
+    else fail(`unknown option ${a}; use --user, --sys-prefix, --prefix DIR or --uninstall (or --cuda for the CUDA provider libraries)`);
   }
   return opts;
 }
@@ -86,6 +88,56 @@ function uninstall(dir) {
   process.stdout.write(`removed kernelspec ${KERNEL_NAME} from ${dir}\n`);
 }
 
+// --cuda: runs onnxruntime-node's own installer (script/install.js --onnxruntime-node-install=cuda12), which
+// downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from NuGet and copies the provider libraries into its bin folder.
+// On failure (no internet) it says why and leaves that folder as it was (files the attempt added are removed).
+const CUDA_FILES = ["libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so", "libonnxruntime_providers_tensorrt.so"];
+
+function listing(dir) {
+  const m = new Map();
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) { const st = fs.statSync(path.join(dir, f)); m.set(f, `${st.size}:${st.mtimeMs}`); }
+  return m;
+}
+
+function installCuda() {
+  let ortDir;
+  try { ortDir = path.dirname(require.resolve("onnxruntime-node/package.json", { paths: [root] })); }
+  catch { fail("--cuda: onnxruntime-node is not installed here; run `npm install` first"); }
+  const version = JSON.parse(fs.readFileSync(path.join(ortDir, "package.json"), "utf8")).version;
+  const script = path.join(ortDir, "script", "install.js");
+  if (!fs.existsSync(script)) fail(`--cuda: onnxruntime-node ${version} has no installer at ${script}`);
+  const platform = `${process.platform}/${process.arch}`;
+  if (platform !== "linux/x64") fail(`--cuda: onnxruntime-node provides CUDA 12 provider libraries for linux/x64 only (this is ${platform})`);
+  const bin = path.join(ortDir, "bin", "napi-v6", process.platform, process.arch);
+  const before = listing(bin);
+  // The installer reads these before its command line; a stray "skip" would make it do nothing.
+  const env = { ...process.env };
+  for (const k of ["ONNXRUNTIME_NODE_INSTALL", "npm_config_onnxruntime_node_install", "ONNXRUNTIME_NODE_INSTALL_CUDA", "npm_config_onnxruntime_node_install_cuda"]) delete env[k];
+  if (!env.GLOBAL_AGENT_HTTPS_PROXY && (env.HTTPS_PROXY || env.https_proxy)) env.GLOBAL_AGENT_HTTPS_PROXY = env.HTTPS_PROXY || env.https_proxy;
+  process.stdout.write(`running onnxruntime-node ${version}'s installer for the CUDA 12 provider libraries (downloads from NuGet)...\n`);
+  const r = spawnSync(process.execPath, [script, "--onnxruntime-node-install=cuda12"], { cwd: ortDir, env, encoding: "utf8", timeout: 20 * 60 * 1000 });
+  const missing = CUDA_FILES.filter((f) => !fs.existsSync(path.join(bin, f)));
+  if (r.status === 0 && !missing.length) {
+    process.stdout.write(`installed ${CUDA_FILES.join(", ")} in ${bin}\n` +
+      "flowbook can now use device \"cuda\" where an NVIDIA driver and the CUDA 12 / cuDNN 9 runtime libraries are present (check: flow.cuda.isAvailable()).\n");
+    return;
+  }
+  for (const f of listing(bin).keys()) if (!before.has(f)) fs.rmSync(path.join(bin, f), { force: true });
+  const after = listing(bin);
+  const unchanged = after.size === before.size && [...before].every(([f, v]) => after.get(f) === v);
+  const out = `${r.stderr || ""}\n${r.stdout || ""}`;
+  const why = r.error ? r.error.message
+    : (/(?:Error|error)[^:\n]*: ([^\n]+)/.exec(out) || [])[1] || (r.status === 0 ? `the installer finished without ${missing.join(", ")}` : `the installer exited with status ${r.status}`);
+  process.stderr.write(`install.js --cuda: could not install the CUDA 12 provider libraries: ${why.trim()}\n` +
+    `  onnxruntime-node's installer downloads Microsoft.ML.OnnxRuntime.Gpu.Linux ${version} from NuGet (api.nuget.org): it needs internet access ` +
+    "(behind a proxy set HTTPS_PROXY); on a machine without network, copy those libraries into the folder below from a machine that has them.\n" +
+    (unchanged ? `  Nothing was changed in ${bin}.\n` : `  warning: ${bin} differs from before the attempt; reinstall onnxruntime-node.\n`));
+  process.exit(1);
+}
+
 const opts = parseArgs(process.argv.slice(2));
-const dir = kernelDir(opts);
-if (opts.uninstall) uninstall(dir); else install(dir);
+if (opts.cuda) installCuda();
+else {
+  const dir = kernelDir(opts);
+  if (opts.uninstall) uninstall(dir); else install(dir);
+}
