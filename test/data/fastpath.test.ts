@@ -114,3 +114,30 @@ print(json.dumps(out))
     assert.equal(max, 0, `box ${[i, j, h, w]} -> ${oh}x${ow} ${cubic ? "bicubic" : "bilinear"}`);
   });
 });
+
+test("DataLoader persistentWorkers: same batches as fresh workers, workers kept between epochs, ended by break or close()", async () => {
+  const { IndexDataset } = await import("./helpers/index_dataset");
+  const { DataLoader, activeWorkerCount } = flow.utils.data;
+  const ds = new IndexDataset(37);
+  const collect = async (l: flow.utils.data.DataLoader) => {
+    const out: number[][] = [];
+    for await (const [x] of l) out.push(Array.from((x as flow.Tensor).toTypedArray() as Float64Array));
+    return out;
+  };
+  const fresh = new DataLoader(ds, { batchSize: 4, shuffle: true, numWorkers: 2, seed: 3 });
+  const kept = new DataLoader(ds, { batchSize: 4, shuffle: true, numWorkers: 2, seed: 3, persistentWorkers: true });
+  const f0 = await collect(fresh), f1 = await collect(fresh);
+  assert.equal(activeWorkerCount(), 0);
+  assert.deepEqual(await collect(kept), f0, "epoch 0");
+  assert.equal(activeWorkerCount(), 2, "workers kept after the epoch");
+  assert.deepEqual(await collect(kept), f1, "epoch 1: same order and random draws as fresh workers");
+  assert.equal(activeWorkerCount(), 2);
+  for await (const _ of kept) break;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(activeWorkerCount(), 0, "break ends them");
+  assert.equal((await collect(kept)).length, 10, "a later epoch starts new ones");
+  assert.equal(activeWorkerCount(), 2);
+  await kept.close();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(activeWorkerCount(), 0, "close() ends them");
+});
