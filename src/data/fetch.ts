@@ -1,8 +1,9 @@
 /**
  * Reading the samples of one batch, shared by the main thread (numWorkers: 0) and the workers: each sample
  * gets its generator from (seed, epoch, index); a failing sample raises an error naming it, or is skipped
- * and reported when onError is "skip". Samples are read concurrently, so image decoding (sharp, on libuv's
- * thread pool) overlaps the synchronous transforms of samples already decoded.
+ * and reported when onError is "skip". A few samples are read at a time (`concurrency`), so image decoding (sharp,
+ * on libuv's thread pool) overlaps the synchronous transforms of samples already decoded, without holding a
+ * whole batch of decoded images in memory at once (which costs cache misses and garbage collection).
  */
 import type { Dataset } from "./dataset";
 import { Generator, mixSeed } from "./random";
@@ -21,15 +22,26 @@ export class SampleError extends Error {
   }
 }
 
+/** Samples of one batch in flight at once in a reader (main thread or worker). */
+export const FETCH_CONCURRENCY = 8;
+
+type Result = { ok: true; v: unknown } | { ok: false; i: number; message: string };
+
 /** Reads `indices` from `ds`; returns the samples in order and the skipped ones. */
-export async function fetchSamples(ds: Dataset, indices: number[], seed: number, epoch: number, onError: OnError): Promise<{ samples: unknown[]; skipped: Skipped[] }> {
-  const results = await Promise.all(indices.map(async (i) => {
-    try {
-      return { ok: true as const, v: await ds.getItem(i, new Generator(mixSeed(seed, epoch, i))) };
-    } catch (e) {
-      return { ok: false as const, i, message: (e as Error)?.message ?? String(e) };
+export async function fetchSamples(ds: Dataset, indices: number[], seed: number, epoch: number, onError: OnError, concurrency = FETCH_CONCURRENCY): Promise<{ samples: unknown[]; skipped: Skipped[] }> {
+  const results: Result[] = new Array(indices.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < indices.length) {
+      const k = next++, i = indices[k];
+      try {
+        results[k] = { ok: true, v: await ds.getItem(i, new Generator(mixSeed(seed, epoch, i))) };
+      } catch (e) {
+        results[k] = { ok: false, i, message: (e as Error)?.message ?? String(e) };
+      }
     }
-  }));
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, indices.length)) }, lane));
   const samples: unknown[] = [], skipped: Skipped[] = [];
   for (const r of results) {
     if (r.ok) { samples.push(r.v); continue; }

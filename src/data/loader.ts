@@ -42,6 +42,8 @@ export interface DataLoaderOptions {
   progress?: boolean | string;
   /** Milliseconds to wait for a batch from the workers before failing (0: wait forever). */
   timeout?: number;
+  /** Keep the worker threads (and their datasets) between epochs instead of starting new ones each epoch (false, as PyTorch). */
+  persistentWorkers?: boolean;
 }
 
 /** Counters of what a loader skipped (onError: "skip"). */
@@ -64,6 +66,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   readonly stats: LoaderStats = { skipped: 0, errors: [] };
   /** The epoch the next iteration reads (incremented at the start of each iteration). */
   epoch = 0;
+  private keptPool: WorkerPool | null = null;
 
   constructor(readonly dataset: Dataset<any> | IterableDataset<any>, readonly opts: DataLoaderOptions = {}) {
     this.batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;
@@ -148,9 +151,11 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
 
   private async *iterateWorkers(recipe: WorkerRecipe, batches: number[][], epoch: number): AsyncGenerator<B> {
     const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.opts.collateFn, batched: this.batchSize !== null, workerId: id });
-    const pool = new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0);
+    const keep = !!this.opts.persistentWorkers;
+    const pool = (keep && this.keptPool) || new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0);
+    if (keep) this.keptPool = pool;
     const limit = this.numWorkers * this.prefetchFactor;
-    let sent = 0;
+    let sent = 0, finished = false;
     try {
       for (let k = 0; k < batches.length; k++) {
         while (sent < batches.length && sent - k < limit) { pool.send(sent % this.numWorkers, { batchId: sent, epoch, indices: batches[sent] }); sent++; }
@@ -161,9 +166,21 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
         if (this.batchSize === null || !this.opts.collateFn) yield value as B;
         else yield this.opts.collateFn(value as unknown[]) as B;
       }
+      finished = true;
     } finally {
-      await pool.close();
+      // Persistent workers survive a completed epoch; an error or an early exit (break) still ends them.
+      if (!keep || !finished) {
+        if (this.keptPool === pool) this.keptPool = null;
+        await pool.close();
+      }
     }
+  }
+
+  /** Ends persistent worker threads now (they are also ended when the loader is garbage-collected). */
+  async close(): Promise<void> {
+    const pool = this.keptPool;
+    this.keptPool = null;
+    if (pool) await pool.close();
   }
 
   toString(): string {

@@ -8,5 +8,6 @@
  */
 export * from "./transforms";
 export { RawImage, decodeImage, encodePNG, encodeJPEG } from "./image";
-export { resizedCrop, crop, hflip } from "./resample";
+export { resizedCrop, resizedCropInto, crop, hflip } from "./resample";
+export type { TensorSink } from "./resample";
 export type { Interpolation } from "./resample";

@@ -1,7 +1,7 @@
 /**
  * PIL's resampling (Pillow `libImaging/Resample.c`), so that Resize and RandomResizedCrop agree with
  * torchvision's PIL path: a separable convolution whose filter support grows with the downscale factor
- * (antialiasing), horizontal pass then vertical pass, 8-bit fixed-point coefficients (22 fractional bits)
+ * (antialiasing), horizontal pass then vertical pass (as Pillow orders them), 8-bit fixed-point coefficients (22 fractional bits)
  * and an 8-bit intermediate image, exactly as Pillow does. libvips' own resize differs by up to 24/255
  * when upsampling (another pixel-centre convention), so it is not used here.
  */
@@ -24,93 +24,181 @@ const FILTERS: Record<Interpolation, { support: number; f: (x: number) => number
 };
 
 const PRECISION_BITS = 32 - 8 - 2;
+const HALF = 1 << (PRECISION_BITS - 1);
+/** The fixed-point coefficient of a tap that copies its pixel: (p * ONE + HALF) >> PRECISION_BITS === p. */
+const ONE = 1 << PRECISION_BITS;
 
 interface Coeffs { ksize: number; bounds: Int32Array; k: Int32Array }
 
-/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the source range [in0, in1) of a line. */
-function coeffs(in0: number, in1: number, outSize: number, mode: Interpolation): Coeffs {
+// Coefficients depend only on (mode, input length, output length); RandomResizedCrop meets the same few hundred
+// lengths again and again, so they are kept (the table is emptied when it grows past COEFF_CACHE entries).
+const coeffCache = new Map<string, Coeffs>();
+const COEFF_CACHE = 1024;
+
+/**
+ * Pillow's precompute_coeffs + normalize_coeffs_8bpc for a line of `inSize` pixels (the cropped image: torchvision
+ * crops, then resizes, so the taps are clamped to the crop) resized to `outSize`. bounds[2i] is the first tap of
+ * output i (relative to the crop), bounds[2i+1] the number of taps; k holds `ksize` fixed-point weights per output.
+ */
+function coeffs(inSize: number, outSize: number, mode: Interpolation): Coeffs {
+  const key = `${mode}:${inSize}:${outSize}`;
+  const hit = coeffCache.get(key);
+  if (hit) return hit;
   const filter = FILTERS[mode];
-  const scale = (in1 - in0) / outSize;
+  const scale = inSize / outSize;
   const filterscale = Math.max(scale, 1);
   const support = filter.support * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2), k = new Int32Array(outSize * ksize), w = new Float64Array(ksize);
   const ss = 1 / filterscale;
   for (let xx = 0; xx < outSize; xx++) {
-    const center = in0 + (xx + 0.5) * scale;
-    // The crop is a separate image in torchvision (crop, then resize): taps stay inside [in0, in1).
-    const xmin = Math.max(Math.trunc(center - support + 0.5), in0);
-    const xmax = Math.min(Math.trunc(center + support + 0.5), in1) - xmin;
+    const center = (xx + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
     let ww = 0;
     for (let x = 0; x < xmax; x++) { w[x] = filter.f((x + xmin - center + 0.5) * ss); ww += w[x]; }
     for (let x = 0; x < xmax; x++) {
       const v = ww !== 0 ? w[x] / ww : w[x];
-      k[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+      k[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * ONE) : Math.trunc(0.5 + v * ONE);
     }
     bounds[xx * 2] = xmin; bounds[xx * 2 + 1] = xmax;
   }
-  return { ksize, bounds, k };
+  const c = { ksize, bounds, k };
+  if (coeffCache.size >= COEFF_CACHE) coeffCache.clear();
+  coeffCache.set(key, c);
+  return c;
 }
 
-const clip8 = (v: number) => { const x = v >> PRECISION_BITS; return x < 0 ? 0 : x > 255 ? 255 : x; };
+// Scratch buffers reused between calls (each thread has its own module instance; the resampler is synchronous).
+// The intermediate image is read as a Uint8Array (like the source: one element kind in the vertical pass) and
+// written through a Uint8ClampedArray view of the same memory.
+let midBuf = new Uint8Array(0), midClamped = new Uint8ClampedArray(0), rowBuf = new Uint8ClampedArray(0);
+function scratchMid(n: number): Uint8Array {
+  if (midBuf.length < n) { midBuf = new Uint8Array(n + (n >> 2)); midClamped = new Uint8ClampedArray(midBuf.buffer); }
+  return midBuf;
+}
+function scratchRow(n: number): Uint8ClampedArray { if (rowBuf.length < n) rowBuf = new Uint8ClampedArray(n); return rowBuf; }
+
+/**
+ * Where {@link resizedCropInto} writes: a float32 CHW tensor of 3 planes (outH × outW each) at `offset` in `data`,
+ * each byte value v of channel c written as `luts[c][v]` (ToTensor, or ToTensor + Normalize, as a table), the
+ * columns mirrored when `flip` (hflip before ToTensor).
+ */
+export interface TensorSink { data: Float32Array; offset: number; luts: readonly Float32Array[]; flip: boolean }
 
 /**
  * Crops the box (left, top, width, height) out of `img` and resizes it to outW × outH, as torchvision's
  * `F.resized_crop` (= PIL crop then resize) does. With the full box it is `F.resize`.
  */
 export function resizedCrop(img: RawImage, top: number, left: number, h: number, w: number, outH: number, outW: number, mode: Interpolation = "bilinear"): RawImage {
-  if (!FILTERS[mode]) throw new TypeError(`resize: interpolation '${mode}' is not supported (use "bilinear" or "bicubic")`);
-  if (outW <= 0 || outH <= 0) throw new RangeError(`resize: output size must be positive, got ${outW}x${outH}`);
+  checkArgs(outH, outW, mode);
   if (left < 0 || top < 0 || left + w > img.width || top + h > img.height) return resizedCrop(padTo(img, top, left, h, w), 0, 0, h, w, outH, outW, mode);
   if (w === outW && h === outH) return crop(img, top, left, h, w);
-  const src = img.data, W = img.width;
-  const needH = w !== outW, needV = h !== outH;
-  // Horizontal pass over only the rows the vertical pass reads (Pillow's ybox_first/ybox_last).
-  const cv = needV ? coeffs(top, top + h, outH, mode) : null;
-  const y0 = cv ? cv.bounds[0] : top;
-  const y1 = cv ? cv.bounds[(outH - 1) * 2] + cv.bounds[(outH - 1) * 2 + 1] : top + h;
-  const midW = needH ? outW : w;
-  let mid: Uint8Array;
-  if (needH) {
-    const ch = coeffs(left, left + w, outW, mode);
-    mid = new Uint8Array((y1 - y0) * outW * 3);
-    horizontalPass(src, W * 3, y0, y1, ch.bounds, ch.k, ch.ksize, outW, mid);
-  } else {
-    mid = crop(img, y0, left, y1 - y0, w).data;
-  }
-  if (!cv) return new RawImage(mid, outW, outH, img.source);
-  // Vertical pass row by row with one accumulator per output byte: sequential memory access.
-  const out = new Uint8Array(outW * outH * 3), stride = midW * 3, acc = new Int32Array(stride);
-  for (let yy = 0; yy < outH; yy++) {
-    const ymin = cv.bounds[yy * 2] - y0, ymax = cv.bounds[yy * 2 + 1], kb = yy * cv.ksize, orow = yy * stride;
-    acc.fill(1 << (PRECISION_BITS - 1));
-    for (let y = 0; y < ymax; y++) {
-      const c = cv.k[kb + y], row = (y + ymin) * stride;
-      for (let xc = 0; xc < stride; xc++) acc[xc] += mid[row + xc] * c;
-    }
-    for (let xc = 0; xc < stride; xc++) out[orow + xc] = clip8(acc[xc]);
-  }
+  const out = new Uint8Array(outW * outH * 3);
+  resample(img, top, left, h, w, outH, outW, mode, new Uint8ClampedArray(out.buffer), null);
   return new RawImage(out, outW, outH, img.source);
 }
 
-// Kept monomorphic and free of property loads in the loops: this is the hot loop of the data pipeline.
-function horizontalPass(src: Uint8Array, rowStride: number, y0: number, y1: number, bounds: Int32Array, k: Int32Array, ksize: number, outW: number, mid: Uint8Array): void {
-  const half = 1 << (PRECISION_BITS - 1);
-  for (let y = y0; y < y1; y++) {
-    const row = y * rowStride;
-    let o = (y - y0) * outW * 3;
+/**
+ * The same pixels as `resizedCrop` (then `hflip` when sink.flip), written straight into a float32 CHW tensor
+ * through per-channel tables: one pass from the decoded image to the normalised tensor, no intermediate images.
+ */
+export function resizedCropInto(img: RawImage, top: number, left: number, h: number, w: number, outH: number, outW: number, mode: Interpolation, sink: TensorSink): void {
+  checkArgs(outH, outW, mode);
+  if (sink.luts.length !== 3 || sink.offset < 0 || sink.offset + 3 * outH * outW > sink.data.length) throw new RangeError(`resizedCropInto: the tensor needs ${3 * outH * outW} floats at offset ${sink.offset} and 3 channel tables`);
+  if (left < 0 || top < 0 || left + w > img.width || top + h > img.height) return resizedCropInto(padTo(img, top, left, h, w), 0, 0, h, w, outH, outW, mode, sink);
+  resample(img, top, left, h, w, outH, outW, mode, null, sink);
+}
+
+function checkArgs(outH: number, outW: number, mode: Interpolation): void {
+  if (!FILTERS[mode]) throw new TypeError(`resize: interpolation '${mode}' is not supported (use "bilinear" or "bicubic")`);
+  if (outW <= 0 || outH <= 0) throw new RangeError(`resize: output size must be positive, got ${outW}x${outH}`);
+}
+
+// Pillow's ImagingResampleInner on the crop: a horizontal pass over only the rows the vertical pass reads
+// (ybox_first..ybox_last) into an 8-bit intermediate, then the vertical pass. A pass that is not needed (same
+// length) is a copy, done here as a one-tap pass with weight 1.0 (exact). Uint8ClampedArray stores are clip8.
+function resample(img: RawImage, top: number, left: number, h: number, w: number, outH: number, outW: number, mode: Interpolation, out8: Uint8ClampedArray | null, sink: TensorSink | null): void {
+  const S = img.width * 3, rowLen = outW * 3;
+  const cv = h !== outH ? coeffs(h, outH, mode) : null;
+  const ch = w !== outW ? coeffs(w, outW, mode) : null;
+  const ya = cv ? cv.bounds[0] : 0, yb = cv ? cv.bounds[(outH - 1) * 2] + cv.bounds[(outH - 1) * 2 + 1] : h;
+  // The vertical pass reads crop row r at m[base + r * mStride].
+  let m = img.data, mStride = S, base = top * S + left * 3;
+  if (ch) {
+    m = scratchMid((yb - ya) * rowLen);
+    horizontalPass(img.data, S, (top + ya) * S + left * 3, yb - ya, ch.bounds, ch.k, ch.ksize, outW, midClamped);
+    mStride = rowLen; base = -ya * rowLen;
+  }
+  const row = sink ? scratchRow(rowLen) : null;
+  const plane = outH * outW;
+  for (let yy = 0; yy < outH; yy++) {
+    const dst = row ?? out8!, d0 = row ? 0 : yy * rowLen;
+    if (cv) verticalRow(m, base + cv.bounds[yy * 2] * mStride, mStride, cv.bounds[yy * 2 + 1], cv.k, yy * cv.ksize, rowLen, dst, d0);
+    else verticalRow(m, base + yy * mStride, mStride, 1, IDENTITY, 0, rowLen, dst, d0);
+    if (sink) rowToTensor(row!, outW, sink.data, sink.offset + yy * outW, plane, sink.luts[0], sink.luts[1], sink.luts[2], sink.flip);
+  }
+}
+const IDENTITY = Int32Array.of(ONE);
+
+// The hot loops: monomorphic, no allocation, no property loads inside; the common tap counts unrolled.
+function horizontalPass(src: Uint8Array, S: number, start: number, rows: number, bounds: Int32Array, k: Int32Array, ksize: number, outW: number, mid: Uint8ClampedArray): void {
+  let o = 0;
+  for (let y = 0; y < rows; y++) {
+    const rowStart = start + y * S;
     for (let xx = 0; xx < outW; xx++) {
-      const xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1], kb = xx * ksize;
-      let r = half, g = half, b = half, p = row + xmin * 3;
-      for (let x = 0; x < xmax; x++, p += 3) {
-        const c = k[kb + x];
-        r += src[p] * c; g += src[p + 1] * c; b += src[p + 2] * c;
+      const n = bounds[xx * 2 + 1], kb = xx * ksize;
+      let p = rowStart + bounds[xx * 2] * 3, r = HALF, g = HALF, b = HALF;
+      if (n === 2) {
+        const c0 = k[kb], c1 = k[kb + 1];
+        r += src[p] * c0 + src[p + 3] * c1; g += src[p + 1] * c0 + src[p + 4] * c1; b += src[p + 2] * c0 + src[p + 5] * c1;
+      } else if (n === 3) {
+        const c0 = k[kb], c1 = k[kb + 1], c2 = k[kb + 2];
+        r += src[p] * c0 + src[p + 3] * c1 + src[p + 6] * c2; g += src[p + 1] * c0 + src[p + 4] * c1 + src[p + 7] * c2; b += src[p + 2] * c0 + src[p + 5] * c1 + src[p + 8] * c2;
+      } else if (n === 4) {
+        const c0 = k[kb], c1 = k[kb + 1], c2 = k[kb + 2], c3 = k[kb + 3];
+        r += src[p] * c0 + src[p + 3] * c1 + src[p + 6] * c2 + src[p + 9] * c3;
+        g += src[p + 1] * c0 + src[p + 4] * c1 + src[p + 7] * c2 + src[p + 10] * c3;
+        b += src[p + 2] * c0 + src[p + 5] * c1 + src[p + 8] * c2 + src[p + 11] * c3;
+      } else {
+        for (let x = 0; x < n; x++, p += 3) { const c = k[kb + x]; r += src[p] * c; g += src[p + 1] * c; b += src[p + 2] * c; }
       }
-      r >>= PRECISION_BITS; g >>= PRECISION_BITS; b >>= PRECISION_BITS;
-      mid[o++] = r < 0 ? 0 : r > 255 ? 255 : r;
-      mid[o++] = g < 0 ? 0 : g > 255 ? 255 : g;
-      mid[o++] = b < 0 ? 0 : b > 255 ? 255 : b;
+      mid[o] = r >> PRECISION_BITS; mid[o + 1] = g >> PRECISION_BITS; mid[o + 2] = b >> PRECISION_BITS;
+      o += 3;
     }
+  }
+}
+
+// One output row of the vertical pass: n source rows starting at byte p0, `len` bytes, into dst[d0..].
+function verticalRow(m: Uint8Array, p0: number, stride: number, n: number, k: Int32Array, kb: number, len: number, dst: Uint8ClampedArray, d0: number): void {
+  if (n === 1) {
+    const c0 = k[kb];
+    for (let i = 0; i < len; i++) dst[d0 + i] = (HALF + m[p0 + i] * c0) >> PRECISION_BITS;
+  } else if (n === 2) {
+    const c0 = k[kb], c1 = k[kb + 1], p1 = p0 + stride;
+    for (let i = 0; i < len; i++) dst[d0 + i] = (HALF + m[p0 + i] * c0 + m[p1 + i] * c1) >> PRECISION_BITS;
+  } else if (n === 3) {
+    const c0 = k[kb], c1 = k[kb + 1], c2 = k[kb + 2], p1 = p0 + stride, p2 = p1 + stride;
+    for (let i = 0; i < len; i++) dst[d0 + i] = (HALF + m[p0 + i] * c0 + m[p1 + i] * c1 + m[p2 + i] * c2) >> PRECISION_BITS;
+  } else if (n === 4) {
+    const c0 = k[kb], c1 = k[kb + 1], c2 = k[kb + 2], c3 = k[kb + 3], p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
+    for (let i = 0; i < len; i++) dst[d0 + i] = (HALF + m[p0 + i] * c0 + m[p1 + i] * c1 + m[p2 + i] * c2 + m[p3 + i] * c3) >> PRECISION_BITS;
+  } else {
+    for (let i = 0; i < len; i++) {
+      let s = HALF;
+      for (let y = 0, p = p0 + i; y < n; y++, p += stride) s += m[p] * k[kb + y];
+      dst[d0 + i] = s >> PRECISION_BITS;
+    }
+  }
+}
+
+// One RGB row (bytes) into the three planes of a CHW float tensor through the channel tables.
+function rowToTensor(row: Uint8ClampedArray, W: number, out: Float32Array, o: number, plane: number, l0: Float32Array, l1: Float32Array, l2: Float32Array, flip: boolean): void {
+  const o1 = o + plane, o2 = o1 + plane;
+  if (flip) {
+    for (let x = 0, p = 0, xo = W - 1; x < W; x++, p += 3, xo--) { out[o + xo] = l0[row[p]]; out[o1 + xo] = l1[row[p + 1]]; out[o2 + xo] = l2[row[p + 2]]; }
+  } else {
+    for (let x = 0, p = 0; x < W; x++, p += 3) { out[o + x] = l0[row[p]]; out[o1 + x] = l1[row[p + 1]]; out[o2 + x] = l2[row[p + 2]]; }
   }
 }
 

@@ -7,7 +7,7 @@
 import { Tensor } from "../../tensor/tensor";
 import { Generator } from "../../data/random";
 import { RawImage } from "./image";
-import { Interpolation, crop, hflip, padTo, resizedCrop } from "./resample";
+import { Interpolation, crop, hflip, padTo, resizedCrop, resizedCropInto } from "./resample";
 
 /** A serialisable description of a transform, from which {@link fromSpec} rebuilds it. */
 export interface TransformSpec { name: string; args: unknown[] }
@@ -289,9 +289,14 @@ export function Normalize(mean: number[], std: number[]): Transform<Tensor, Tens
   });
 }
 
-/** Applies transforms in order (async when any step returns a promise). ToTensor followed by Normalize runs as one pass. */
+/**
+ * Applies transforms in order (async when any step returns a promise). Two runs of steps execute as one pass with
+ * the same results, bit for bit, and the same random draws: ToTensor followed by Normalize, and RandomResizedCrop
+ * [+ RandomHorizontalFlip] + ToTensor [+ Normalize], which resamples the crop straight into the normalised
+ * (and mirrored) float tensor without intermediate images.
+ */
 export function Compose(ts: Transform[]): Transform {
-  const steps = fuseToTensorNormalize(ts);
+  const steps = fuseSteps(ts);
   return define("Compose", [ts.map((t) => (t as Transform).spec ?? { name: `<function ${t.name || "anonymous"}>`, args: [] })], (x, gen) => {
     let v: unknown = x;
     for (let i = 0; i < steps.length; i++) {
@@ -302,18 +307,58 @@ export function Compose(ts: Transform[]): Transform {
   });
 }
 
-function fuseToTensorNormalize(ts: Transform[]): ((x: any, gen: Generator) => unknown)[] {
-  const out: ((x: any, gen: Generator) => unknown)[] = [];
+type Step = (x: any, gen: Generator) => unknown;
+
+/** The channel tables of ToTensor (spec a) [+ Normalize (spec b)], or null when b is a Normalize they cannot express. */
+function tensorLUTs(b: TransformSpec | undefined): Float32Array[] | null {
+  if (b?.name !== "Normalize") return IDENTITY_LUT;
+  const [mean, std] = b.args as [number[], number[]];
+  if (mean.length !== 3 || (std.length !== 3 && std.length !== 1)) return null;
+  return [0, 1, 2].map((c) => channelLUT(mean[c], std.length === 1 ? std[0] : std[c]));
+}
+
+function fuseSteps(ts: Transform[]): Step[] {
+  const out: Step[] = [];
+  const name = (k: number) => ts[k]?.spec?.name;
   for (let i = 0; i < ts.length; i++) {
-    const a = ts[i].spec, b = ts[i + 1]?.spec;
-    if (a?.name === "ToTensor" && b?.name === "Normalize" && (b.args[0] as number[]).length === 3) {
-      const [mean, std] = b.args as [number[], number[]];
-      const lut = [0, 1, 2].map((c) => channelLUT(mean[c], std.length === 1 ? std[0] : std[c]));
-      out.push((x: unknown) => (x instanceof RawImage ? toTensorLUT(x, lut) : ts[i + 1](ts[i](x))));
-      i++;
-    } else out.push(ts[i]);
+    if (name(i) === "RandomResizedCrop") {
+      const flipAt = name(i + 1) === "RandomHorizontalFlip" ? i + 1 : -1;
+      const tt = (flipAt < 0 ? i : flipAt) + 1;
+      const luts = name(tt) === "ToTensor" ? tensorLUTs(ts[tt + 1]?.spec) : null;
+      if (luts) {
+        const last = luts === IDENTITY_LUT ? tt : tt + 1;
+        out.push(fusedCropToTensor(ts[i].spec, flipAt < 0 ? null : (ts[flipAt].spec.args[0] as number), luts, ts.slice(i, last + 1)));
+        i = last;
+        continue;
+      }
+    }
+    if (name(i) === "ToTensor" && name(i + 1) === "Normalize") {
+      const luts = tensorLUTs(ts[i + 1].spec);
+      if (luts) {
+        const [a, b] = [ts[i], ts[i + 1]];
+        out.push((x: unknown) => (x instanceof RawImage ? toTensorLUT(x, luts) : b(a(x))));
+        i++;
+        continue;
+      }
+    }
+    out.push(ts[i]);
   }
   return out;
+}
+
+// RandomResizedCrop(size, opts) [+ RandomHorizontalFlip(p)] + ToTensor [+ Normalize]: draws the box, then the
+// flip, from `gen` exactly as the separate transforms do, and resamples into the output tensor in one pass.
+function fusedCropToTensor(rrc: TransformSpec, flipP: number | null, luts: Float32Array[], separate: Transform[]): Step {
+  const [size, opts = {}] = rrc.args as [Size, { scale?: [number, number]; ratio?: [number, number]; interpolation?: Interpolation }];
+  const [oh, ow] = pair(size), scale = opts.scale ?? [0.08, 1], ratio = opts.ratio ?? [3 / 4, 4 / 3], mode = opts.interpolation ?? "bilinear";
+  return (x: unknown, gen: Generator) => {
+    if (!(x instanceof RawImage)) { let v = x; for (const t of separate) v = t(v, gen); return v; } // the separate steps' errors
+    const [i, j, h, w] = randomResizedCropParams(x.width, x.height, scale, ratio, gen);
+    const flip = flipP !== null && gen.random() < flipP;
+    const data = new Float32Array(3 * oh * ow);
+    resizedCropInto(x, i, j, h, w, oh, ow, mode, { data, offset: 0, luts, flip });
+    return Tensor._fromArray(data, [3, oh, ow], "float32");
+  };
 }
 
 for (const [name, f] of Object.entries({ Resize, CenterCrop, RandomResizedCrop, RandomHorizontalFlip, ColorJitter, ToTensor, Normalize, Compose })) registry.set(name, f as Factory);
