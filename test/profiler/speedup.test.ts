@@ -6,7 +6,6 @@ import * as flow from "../../src/index";
 import { DISPLAY_SYMBOL as DISPLAY } from "../../src/display/bundle";
 import { SpeedupRow, computeSpeedups, resolveStep } from "../../src/profiler/speedup";
 import { stats } from "../../src/profiler/measure";
-import { SGD } from "../graph/helpers";
 
 const nn = flow.nn;
 const cnn = () => new nn.Sequential(
@@ -120,7 +119,7 @@ test("speedupTable: training rows (graph training step); batch-norm folding is n
   flow.manualSeed(1);
   const model = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
   const x = flow.randn(4, 6), y = flow.randint(0, 3, [4]);
-  const opt = new SGD([...model.parameters()], 0.01);
+  const opt = new flow.optim.SGD(model.parameters(), { lr: 0.01 });
   const w0 = model.parameters()[0].clone();
   const t = flow.profiler.speedupTable({
     model, input: x, steps: ["fuseConvBn", "ortLevel:disabled"], warmup: 1, repeat: 2,
