@@ -218,7 +218,9 @@ function sessionFor(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     executionProviders: executionProviders(dev) as never,
     // Constant inputs let ORT's full optimisation rewrite the op (Conv → blocked NCHWc kernels on x86).
     graphOptimizationLevel: bake.length ? "all" : "disabled",
-    ...(dev.type === "cpu" ? cpuThreadOptions(threads) : {}),
+    // GPU sessions do their work on the device: one host thread each, or hundreds of cached sessions would each
+    // keep a pool of CPU threads alive (a webgpu test run reached 1,500 threads).
+    ...cpuThreadOptions(dev.type === "cpu" ? threads : 1),
     // GPU results stay in GPU buffers: the next op reads them there (IO binding), no host round trip.
     ...(dev.type === "cpu" ? {} : { preferredOutputLocation: Object.fromEntries(outMeta.map((_m, i) => [`out${i}`, canReside(outMeta[i].dtype) ? "gpu-buffer" : "cpu"])) }),
   } as never, `the eager '${op.name}' op`);
