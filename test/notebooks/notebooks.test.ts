@@ -25,6 +25,8 @@ const NOTEBOOKS = fs.readdirSync(NOTEBOOK_DIR).filter((f) => /^\d\d-.*\.ipynb$/.
 
 type Output = { output_type: string; name?: string; data?: Record<string, unknown>; ename?: string; evalue?: string };
 type Cell = { cell_type: string; outputs?: Output[] };
+// Page-side callbacks below run in Chromium; the project compiles without the DOM library.
+declare const document: any;
 const join = (t: unknown) => (Array.isArray(t) ? t.join("") : typeof t === "string" ? t : "");
 
 /** What the executed notebook says the page must show. */
@@ -55,7 +57,7 @@ function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: s
 }
 
 let env: NodeJS.ProcessEnv;
-let browser: import("playwright-core").Browser | undefined;
+let browser: import("playwright-core").BrowserContext | undefined;
 let profileDir: string;
 const times: string[] = [];
 
@@ -71,14 +73,16 @@ after(async () => {
   if (times.length) console.log(`notebook run times (FLOWBOOK_SMALL=1, load average ${os.loadavg().map((v) => v.toFixed(1)).join(" ")}):\n${times.join("\n")}`);
 });
 
-async function openBrowser(): Promise<import("playwright-core").Browser> {
+/** One Chromium with a new empty profile (--user-data-dir), offline: pages may load only file: and data: URLs. */
+async function openBrowser(): Promise<import("playwright-core").BrowserContext> {
   if (browser) return browser;
   const { chromium } = await import("playwright-core");
-  // launchPersistentContext would own the profile; a plain launch with an explicit empty --user-data-dir is the same offline profile.
-  browser = await chromium.launch({
+  browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", `--user-data-dir=${profileDir}`],
+      "--disable-component-update", "--disable-sync"],
   });
   return browser;
 }
@@ -114,30 +118,29 @@ for (const file of NOTEBOOKS) {
     const html = await run(PYTHON, ["-m", "nbconvert", "--to", "html", "--output-dir", ARTIFACTS, "--output", name, executed], { env, cwd: ARTIFACTS, timeoutMs: 120_000 });
     assert.equal(html.code, 0, `nbconvert --to html ${name} failed:\n${html.out.slice(-3000)}`);
 
-    const b = await openBrowser();
-    const context = await b.newContext({ viewport: { width: 1200, height: 900 } });
+    const context = await openBrowser();
+    const tab = await context.newPage();
     const blocked: string[] = [];
-    await context.route("**/*", (route) => {
+    await tab.route("**/*", (route) => {
       const url = route.request().url();
       if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
       blocked.push(url);
       return route.abort();
     });
-    const tab = await context.newPage();
     const pageErrors: string[] = [];
     tab.on("pageerror", (e) => pageErrors.push(e.message));
     try {
       await tab.goto(`file://${page}`, { waitUntil: "load", timeout: 120_000 });
       // Every flowbook plot container gets its plotly SVG once plotly.js has run.
-      await tab.waitForFunction(() => [...document.querySelectorAll('div[id^="flowbook-plot-"]')].every((d) => d.querySelector(".main-svg")), null, { timeout: 60_000 })
+      await tab.waitForFunction(() => [...document.querySelectorAll('div[id^="flowbook-plot-"]')].every((d: any) => d.querySelector(".main-svg")), null, { timeout: 60_000 })
         .catch(() => { /* reported precisely below */ });
       const seen = await tab.evaluate(() => {
         const plots = [...document.querySelectorAll('div[id^="flowbook-plot-"]')];
         const outputs = document.querySelectorAll(".jp-OutputArea-output");
-        const inOutputs = (sel: string) => [...outputs].reduce((n, o) => n + o.querySelectorAll(sel).length, 0);
+        const inOutputs = (sel: string) => [...outputs].reduce((n: number, o: any) => n + o.querySelectorAll(sel).length, 0);
         return {
           plots: plots.length,
-          drawn: plots.filter((d) => d.querySelector(".main-svg")).length,
+          drawn: plots.filter((d: any) => d.querySelector(".main-svg")).length,
           svgs: document.querySelectorAll('[data-mime-type="image/svg+xml"] svg').length,
           images: document.querySelectorAll('[data-mime-type="image/png"] img, [data-mime-type="image/jpeg"] img').length,
           tables: inOutputs("table"),
@@ -153,7 +156,7 @@ for (const file of NOTEBOOKS) {
       assert.equal(seen.stderrBlocks, want.stderrStreams, `${name}: an error is rendered on the page`);
       assert.deepEqual(pageErrors, [], `${name}: script errors on the page`);
     } finally {
-      await context.close();
+      await tab.close();
     }
   });
 }
