@@ -1,7 +1,7 @@
 /**
  * `flowbook run-notebook NOTEBOOK.ipynb [--timeout S]`: executes a notebook headless through the flowbook kernel
- * (no Python needed) and writes NOTEBOOK.nbconvert.ipynb and NOTEBOOK.html beside it. Exits 1 when a cell
- * fails, unless the cell is tagged `raises-exception` (nbclient's convention).
+ * (no Python needed), printing one progress line per cell (its first line, ok/FAILED, seconds), and writes
+ * NOTEBOOK.nbconvert.ipynb and NOTEBOOK.html beside it. Exits 1 when a cell fails, unless the cell is tagged `raises-exception` (nbclient's convention).
  */
 import * as fs from "fs";
 import * as path from "path";
