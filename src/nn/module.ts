@@ -16,12 +16,15 @@
  * Module<[Tensor], Tensor>`), user modules default to `(...args: any[]) => any`.
  */
 import { Tensor } from "../tensor/tensor";
-import { DType, DTYPES, allocArray, isFloating } from "../tensor/dtype";
+import { DType, DTYPES, isFloating } from "../tensor/dtype";
 import { Device, device as parseDevice } from "../backend/device";
 import { noGrad } from "../autograd/mode";
 import { cast } from "../ops/elementwise";
+import { copy_, zero_ } from "../ops/inplace";
+import { toDevice } from "../ops/transfer";
 import { Parameter, replaceData } from "./parameter";
 import { addIndent } from "./pyrepr";
+import { enterModule, exitModule } from "../graph/scope";
 
 /** A name → tensor mapping as `stateDict()` returns it (insertion-ordered, like PyTorch's OrderedDict). */
 export type StateDict = Record<string, Tensor>;
@@ -66,18 +69,22 @@ function onDefine(target: object, key: string | symbol, desc: PropertyDescriptor
   if (typeof key === "symbol" || !("value" in desc)) return Reflect.defineProperty(target, key, desc);
   const st = (target as { [STATE]: ModuleState })[STATE];
   const v = desc.value;
+  // A class field redeclared without initializer in a subclass (`weight!: Parameter;` under ES2022 class
+  // fields) defines `undefined` after the base constructor registered the value: keep the registration.
+  // Removing a registered entry takes null (or delete), as in PyTorch.
+  if (v === undefined && (st.params.has(key) || st.buffers.has(key) || st.modules.has(key))) return true;
   const forget = (...maps: Map<string, unknown>[]) => maps.forEach((m) => m.delete(key));
   if (v instanceof Parameter) { forget(st.buffers, st.modules); st.nonPersistent.delete(key); st.params.set(key, v); }
   else if (v instanceof Module) { forget(st.params, st.buffers); st.nonPersistent.delete(key); st.modules.set(key, v); }
   else if (st.params.has(key)) {
-    if (v !== null && v !== undefined) throw new TypeError(`cannot assign '${typeName(v)}' as parameter '${key}' (flow.nn.Parameter or null expected)`);
+    if (v !== null) throw new TypeError(`cannot assign '${typeName(v)}' as parameter '${key}' (flow.nn.Parameter or null expected)`);
     st.params.set(key, null);
   } else if (st.modules.has(key)) {
-    if (v !== null && v !== undefined) throw new TypeError(`cannot assign '${typeName(v)}' as child module '${key}' (flow.nn.Module or null expected)`);
+    if (v !== null) throw new TypeError(`cannot assign '${typeName(v)}' as child module '${key}' (flow.nn.Module or null expected)`);
     st.modules.set(key, null);
   } else if (st.buffers.has(key)) {
-    if (v !== null && v !== undefined && !(v instanceof Tensor)) throw new TypeError(`cannot assign '${typeName(v)}' as buffer '${key}' (flow.Tensor or null expected)`);
-    st.buffers.set(key, v ?? null);
+    if (v !== null && !(v instanceof Tensor)) throw new TypeError(`cannot assign '${typeName(v)}' as buffer '${key}' (flow.Tensor or null expected)`);
+    st.buffers.set(key, v);
   }
   return Reflect.defineProperty(target, key, desc);
 }
@@ -139,7 +146,10 @@ export class Module<In extends unknown[] = any[], Out = any> {
       const r = hook(this, args);
       if (r !== undefined) args = Array.isArray(r) ? r : [r];
     }
-    let out = this.forward(...(args as In));
+    // While nn.Graph traces, ops recorded inside forward are stamped with this module's path.
+    const scoped = enterModule(this);
+    let out: Out;
+    try { out = this.forward(...(args as In)); } finally { if (scoped) exitModule(); }
     for (const hook of st.hooks.values()) {
       const r = hook(this, args, out);
       if (r !== undefined) out = r as Out;
@@ -368,7 +378,7 @@ export class Module<In extends unknown[] = any[], Out = any> {
       if (!p.grad) continue;
       if (setToNone) { p.grad = null; continue; }
       const g = p.grad.gradFn ? p.grad.detach() : p.grad;
-      g._assignHost(allocArray(g.dtype, g.numel()));
+      noGrad(() => zero_(g));
       p.grad = g;
     }
   }
@@ -421,17 +431,12 @@ function addHook<H>(table: Map<number, H>, hook: H): RemovableHandle {
   return { id, remove: () => { table.delete(id); } };
 }
 
-/** Copies `src` into `dst`'s storage (casting dtype), without recording gradients: PyTorch's `param.copy_`. */
+/** Copies `src` into `dst` (converting dtype and device), without recording gradients: PyTorch's `param.copy_`. */
 function copyInto(dst: Tensor, src: Tensor): void {
-  noGrad(() => dst._assignHost(cast(src.detach(), dst.dtype).toTypedArray()));
+  noGrad(() => copy_(dst, src.detach()));
 }
 
-function moveTo(t: Tensor, dev: Device): Tensor {
-  if (t.device === dev) return t;
-  const to = (t as Tensor & { to?: (d: Device) => Tensor }).to;
-  if (typeof to !== "function") throw new Error(`Module.to: cannot move a tensor from ${t.device.name} to ${dev.name}: no backend for ${dev.type} is loaded`);
-  return to.call(t, dev);
-}
+const moveTo = (t: Tensor, dev: Device): Tensor => (t.device === dev ? t : toDevice(t, dev));
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const count = (ps: Parameter[]) => ps.reduce((a, p) => a + p.numel(), 0);

@@ -32,16 +32,15 @@ export function adamUpdate(p: Tensor, grad: Tensor, st: ParamState, g: AdamOptio
   const step = (st.step as number) + 1;
   st.step = step;
   const [b1, b2] = g.betas;
-  const expAvg = add(mul(st.exp_avg as Tensor, b1), grad, 1 - b1);
-  const expAvgSq = add(mul(st.exp_avg_sq as Tensor, b2), mul(mul(grad, 1 - b2), grad));
-  st.exp_avg = expAvg;
-  st.exp_avg_sq = expAvgSq;
+  const expAvg = st.exp_avg as Tensor, expAvgSq = st.exp_avg_sq as Tensor;
+  writeInPlace(expAvg, add(mul(expAvg, b1), mul(grad, 1 - b1)));
+  writeInPlace(expAvgSq, add(mul(expAvgSq, b2), mul(mul(grad, 1 - b2), grad)));
   const bc1 = 1 - b1 ** step, bc2 = 1 - b2 ** step;
   const stepSize = g.lr / bc1;
   let v = expAvgSq;
-  if (g.amsgrad) { v = maximum(st.max_exp_avg_sq as Tensor, expAvgSq); st.max_exp_avg_sq = v; }
+  if (g.amsgrad) { v = st.max_exp_avg_sq as Tensor; writeInPlace(v, maximum(v, expAvgSq)); }
   const denom = add(div(sqrt(v), Math.sqrt(bc2)), g.eps);
-  writeInPlace(p, add(p, div(expAvg, denom), -stepSize));
+  writeInPlace(p, add(p, mul(div(expAvg, denom), -stepSize)));
 }
 
 /**
@@ -60,7 +59,7 @@ export class Adam extends Optimizer<AdamOptions> {
     for (const p of g.params) {
       if (!p.grad) continue;
       let grad = g.maximize ? neg(p.grad) : p.grad;
-      if (g.weightDecay !== 0) grad = add(grad, p, g.weightDecay);
+      if (g.weightDecay !== 0) grad = add(grad, mul(p, g.weightDecay));
       adamUpdate(p, grad, this.stateOf(p), g);
     }
   }

@@ -4,7 +4,8 @@
  * under noGrad; `step(closure)` wraps it as PyTorch's step does.
  */
 import { Tensor } from "../tensor/tensor";
-import { allocArray, isFloating } from "../tensor/dtype";
+import { isFloating } from "../tensor/dtype";
+import { zero_ } from "../ops/inplace";
 import { enableGrad, noGrad } from "../autograd/mode";
 import { cast } from "../ops/elementwise";
 import { cloneTensor } from "./update";
@@ -66,7 +67,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
       if (!p.grad) continue;
       if (setToNone) { p.grad = null; continue; }
       const grad = p.grad.gradFn ? p.grad.detach() : p.grad;
-      grad._assignHost(allocArray(grad.dtype, grad.numel()));
+      noGrad(() => zero_(grad));
       p.grad = grad;
     }
   }

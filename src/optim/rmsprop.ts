@@ -38,21 +38,21 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       }
       st.step = (st.step as number) + 1;
       let grad = g.maximize ? neg(p.grad) : p.grad;
-      if (g.weightDecay !== 0) grad = add(grad, p, g.weightDecay);
-      const sq = add(mul(st.square_avg as Tensor, g.alpha), mul(mul(grad, 1 - g.alpha), grad));
-      st.square_avg = sq;
+      if (g.weightDecay !== 0) grad = add(grad, mul(p, g.weightDecay));
+      const sq = st.square_avg as Tensor;
+      writeInPlace(sq, add(mul(sq, g.alpha), mul(mul(grad, 1 - g.alpha), grad)));
       let avg: Tensor;
       if (g.centered) {
-        const ga = add(mul(st.grad_avg as Tensor, g.alpha), grad, 1 - g.alpha);
-        st.grad_avg = ga;
+        const ga = st.grad_avg as Tensor;
+        writeInPlace(ga, add(mul(ga, g.alpha), mul(grad, 1 - g.alpha)));
         avg = sqrt(sub(sq, mul(ga, ga)));
       } else avg = sqrt(sq);
       avg = add(avg, g.eps);
       if (g.momentum > 0) {
-        const buf = add(mul(st.momentum_buffer as Tensor, g.momentum), div(grad, avg));
-        st.momentum_buffer = buf;
-        writeInPlace(p, add(p, buf, -g.lr));
-      } else writeInPlace(p, add(p, div(grad, avg), -g.lr));
+        const buf = st.momentum_buffer as Tensor;
+        writeInPlace(buf, add(mul(buf, g.momentum), div(grad, avg)));
+        writeInPlace(p, add(p, mul(buf, -g.lr)));
+      } else writeInPlace(p, add(p, mul(div(grad, avg), -g.lr)));
     }
   }
 }

@@ -3,7 +3,8 @@ import { Tensor } from "../tensor/tensor";
 import { add, mul, neg } from "../ops/elementwise";
 import { parseArgs } from "../ops/args";
 import { Optimizer, ParamGroup, ParamGroupSpec, checkOption } from "./optimizer";
-import { cloneTensor, writeInPlace } from "./update";
+import { writeInPlace } from "./update";
+import { zerosLike } from "../tensor/creation";
 
 /** SGD's options. */
 export type SGDOptions = { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean };
@@ -30,15 +31,17 @@ export class SGD extends Optimizer<SGDOptions> {
     for (const p of g.params) {
       if (!p.grad) continue;
       let d = g.maximize ? neg(p.grad) : p.grad;
-      if (g.weightDecay !== 0) d = add(d, p, g.weightDecay);
+      if (g.weightDecay !== 0) d = add(d, mul(p, g.weightDecay));
       if (g.momentum !== 0) {
         const st = this.stateOf(p);
-        const prev = st.momentum_buffer as Tensor | undefined;
-        const buf = prev ? add(mul(prev, g.momentum), d, 1 - g.dampening) : cloneTensor(d);
-        st.momentum_buffer = buf;
-        d = g.nesterov ? add(d, buf, g.momentum) : buf;
+        // PyTorch starts the buffer as a copy of d; b·0 + d·1 is that copy, with the ops of every later step.
+        const first = st.momentum_buffer === undefined;
+        if (first) st.momentum_buffer = zerosLike(p);
+        const buf = st.momentum_buffer as Tensor;
+        writeInPlace(buf, add(mul(buf, first ? 0 : g.momentum), mul(d, first ? 1 : 1 - g.dampening)));
+        d = g.nesterov ? add(d, mul(buf, g.momentum)) : buf;
       }
-      writeInPlace(p, add(p, d, -g.lr));
+      writeInPlace(p, add(p, mul(d, -g.lr)));
     }
   }
 }

@@ -83,34 +83,5 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** IEEE half bits → number. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-/** number → IEEE half bits, round to nearest even. */
-export function floatToHalf(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = (mant | 0x800000) >> (1 - e);
-    return sign | ((m + 0xfff + ((m >> 13) & 1)) >> 13);
-  }
-  const r = (e << 10) | (mant >> 13);
-  const rest = mant & 0x1fff;
-  return sign | (rest > 0x1000 || (rest === 0x1000 && r & 1) ? r + 1 : r);
-}
+// IEEE half conversions are the tensor core's (one implementation for the framework and the server).
+export { fromHalf as halfToFloat, toHalf as floatToHalf } from "../tensor/dtype";

@@ -1,16 +1,17 @@
 /** Activation modules (torch/nn/modules/activation.py): each calls its flow.nn.functional counterpart. */
 import { Tensor } from "../../tensor/tensor";
-import { relu, sigmoid, tanh } from "../../ops/elementwise";
+import { gelu, relu, sigmoid, silu, tanh } from "../../ops/elementwise";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
 import { pyRepr } from "../pyrepr";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /**
  * max(x, 0). `inplace` is accepted for PyTorch compatibility and shown in the repr; flowbook computes the
  * result out of place (the returned values are the same).
  */
 export class ReLU extends Module<[Tensor], Tensor> {
+  /** PyTorch's inplace flag (kept for the repr; results are computed out of place). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean });
   constructor(...args: unknown[]) { super(); this.inplace = parseArgs<{ inplace: boolean }>("ReLU", args, ["inplace"], { inplace: false }).inplace; }
@@ -20,6 +21,7 @@ export class ReLU extends Module<[Tensor], Tensor> {
 
 /** Gaussian error linear unit; `approximate: "tanh"` selects the tanh approximation. */
 export class GELU extends Module<[Tensor], Tensor> {
+  /** 'none' (exact erf) or 'tanh'. */
   declare approximate: "none" | "tanh";
   constructor(approximate?: "none" | "tanh" | { approximate?: "none" | "tanh" });
   constructor(...args: unknown[]) {
@@ -27,16 +29,17 @@ export class GELU extends Module<[Tensor], Tensor> {
     this.approximate = parseArgs<{ approximate: "none" | "tanh" }>("GELU", args, ["approximate"], { approximate: "none" }).approximate;
     if (this.approximate !== "none" && this.approximate !== "tanh") throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${pyRepr(this.approximate)}`);
   }
-  forward(x: Tensor): Tensor { return F.gelu(x, { approximate: this.approximate }); }
+  forward(x: Tensor): Tensor { return gelu(x, { approximate: this.approximate }); }
   extraRepr(): string { return `approximate=${pyRepr(this.approximate)}`; }
 }
 
 /** x · sigmoid(x). `inplace` as in ReLU. */
 export class SiLU extends Module<[Tensor], Tensor> {
+  /** PyTorch's inplace flag (kept for the repr; results are computed out of place). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean });
   constructor(...args: unknown[]) { super(); this.inplace = parseArgs<{ inplace: boolean }>("SiLU", args, ["inplace"], { inplace: false }).inplace; }
-  forward(x: Tensor): Tensor { return F.silu(x); }
+  forward(x: Tensor): Tensor { return silu(x); }
   extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
 }
 
@@ -52,6 +55,7 @@ export class Tanh extends Module<[Tensor], Tensor> {
 
 /** Softmax over `dim`. */
 export class Softmax extends Module<[Tensor], Tensor> {
+  /** Dimension the softmax runs over. */
   declare dim: number | null;
   constructor(dim?: number | null | { dim?: number | null });
   constructor(...args: unknown[]) { super(); this.dim = parseArgs<{ dim: number | null }>("Softmax", args, ["dim"], { dim: null }).dim; }

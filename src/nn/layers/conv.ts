@@ -5,7 +5,7 @@ import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyRepr } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter, ntuple } from "./common";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** How a convolution pads: PyTorch's padding_mode. */
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
@@ -27,17 +27,29 @@ type ConvConfig = {
 
 /** What Conv1d, Conv2d and ConvTranspose2d share (PyTorch's _ConvNd): parameters, initialisation, repr. */
 export abstract class ConvNd extends Module<[Tensor], Tensor> {
+  /** Channels of the input. */
   declare inChannels: number;
+  /** Channels produced by the convolution. */
   declare outChannels: number;
+  /** Size of the window. */
   declare kernelSize: number[];
+  /** Stride of the window. */
   declare stride: number[];
+  /** Implicit padding. */
   declare padding: number[] | "same" | "valid";
+  /** Spacing between window elements. */
   declare dilation: number[];
+  /** True for transposed convolutions. */
   declare transposed: boolean;
+  /** Extra size added to one side of a transposed convolution's output. */
   declare outputPadding: number[];
+  /** Number of blocked connections from input to output channels. */
   declare groups: number;
+  /** How padding is filled: 'zeros', 'reflect' or 'replicate'. */
   declare paddingMode: PaddingMode;
+  /** Learnable weight: [out, in/groups, ...kernel] ([in, out/groups, ...kernel] when transposed). */
   declare weight: Parameter;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(layer: string, n: number, transposed: boolean, inChannels: number, outChannels: number, kernelSize: number | number[], o: ConvConfig & FactoryOptions) {
@@ -47,6 +59,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
     if (outChannels % o.groups !== 0) throw new Error("out_channels must be divisible by groups");
     const validModes = ["zeros", "reflect", "replicate", "circular"];
     if (!validModes.includes(o.paddingMode)) throw new Error(`padding_mode must be one of ${JSON.stringify(validModes)}, but got padding_mode='${o.paddingMode}'`);
+    if (o.paddingMode === "circular") throw new Error(`${layer}: padding_mode='circular' is not supported yet (flow.nn.functional.pad has no circular mode); use 'zeros', 'reflect' or 'replicate'`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = ntuple(layer, "kernel_size", kernelSize, n);

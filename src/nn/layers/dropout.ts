@@ -3,11 +3,13 @@ import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
 import { pyFloat, pyRepr } from "../pyrepr";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** Zeroes each element with probability `p` in training mode and scales the rest by 1/(1-p); identity in eval mode. */
 export class Dropout extends Module<[Tensor], Tensor> {
+  /** Probability of zeroing an element. */
   declare p: number;
+  /** PyTorch's inplace flag (kept for the repr; results are computed out of place). */
   declare inplace: boolean;
   constructor(p?: number | { p?: number; inplace?: boolean }, inplace?: boolean);
   constructor(...args: unknown[]) {

@@ -6,7 +6,9 @@ import { Module } from "../module";
 
 /** Flattens dims startDim..endDim into one (default: all but the batch dim). */
 export class Flatten extends Module<[Tensor], Tensor> {
+  /** First dim to flatten. */
   declare startDim: number;
+  /** Last dim to flatten. */
   declare endDim: number;
   constructor(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number);
   constructor(...args: unknown[]) {

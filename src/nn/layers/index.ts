@@ -10,4 +10,3 @@ export * from "./flatten";
 export * from "./container";
 export * from "./loss";
 export type { FactoryOptions } from "./common";
-export type { Reduction } from "./functional";

@@ -1,8 +1,6 @@
 /** Linear and Identity (torch/nn/modules/linear.py). */
 import { Tensor } from "../../tensor/tensor";
-import { add } from "../../ops/elementwise";
-import { matmul } from "../../ops/linalg";
-import { transpose } from "../../ops/shape";
+import { linear } from "../../ops/linalg";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 import * as init from "../init";
@@ -18,9 +16,13 @@ export interface LinearOptions extends FactoryOptions { bias?: boolean }
  * @example const fc = new nn.Linear(4, 8, { bias: false })
  */
 export class Linear extends Module<[Tensor], Tensor> {
+  /** Size of each input sample. */
   declare inFeatures: number;
+  /** Size of each output sample. */
   declare outFeatures: number;
+  /** Learnable weight [outFeatures, inFeatures]. */
   declare weight: Parameter;
+  /** Learnable bias, or null when created with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, bias?: boolean | LinearOptions, opts?: FactoryOptions);
@@ -45,10 +47,7 @@ export class Linear extends Module<[Tensor], Tensor> {
     }
   }
 
-  forward(x: Tensor): Tensor {
-    const y = matmul(x, transpose(this.weight, 0, 1));
-    return this.bias ? add(y, this.bias) : y;
-  }
+  forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
   extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`; }
 }

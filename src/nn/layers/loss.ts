@@ -6,7 +6,8 @@
 import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
-import { F, Reduction } from "./functional";
+import * as F from "../functional";
+import type { Reduction } from "../functional";
 
 /** PyTorch's _Reduction.legacy_get_string: the reduction implied by the deprecated sizeAverage/reduce flags. */
 function reductionOf(o: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction: Reduction }): Reduction {
@@ -21,6 +22,7 @@ function checkReduction(r: string): Reduction {
 
 /** Base of the losses: holds `reduction`. */
 export abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
+  /** 'none', 'mean' or 'sum'. */
   declare reduction: Reduction;
 }
 
@@ -32,8 +34,11 @@ export interface CrossEntropyLossOptions { weight?: Tensor | null; sizeAverage?:
  * @example const loss = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })(logits, labels)
  */
 export class CrossEntropyLoss extends Loss {
+  /** Per-class weights (a buffer), or null. */
   declare weight: Tensor | null;
+  /** Target value that is ignored. */
   declare ignoreIndex: number;
+  /** Amount of label smoothing in [0, 1]. */
   declare labelSmoothing: number;
   constructor(weight?: Tensor | null | CrossEntropyLossOptions, sizeAverage?: boolean | null, ignoreIndex?: number, reduce?: boolean | null, reduction?: Reduction, labelSmoothing?: number);
   constructor(...args: unknown[]) {
@@ -54,7 +59,9 @@ export interface NLLLossOptions { weight?: Tensor | null; sizeAverage?: boolean 
 
 /** Negative log likelihood of log-probabilities (N, C, ...) at class indices (N, ...). */
 export class NLLLoss extends Loss {
+  /** Per-class weights (a buffer), or null. */
   declare weight: Tensor | null;
+  /** Target value that is ignored. */
   declare ignoreIndex: number;
   constructor(weight?: Tensor | null | NLLLossOptions, sizeAverage?: boolean | null, ignoreIndex?: number, reduce?: boolean | null, reduction?: Reduction);
   constructor(...args: unknown[]) {
@@ -97,7 +104,9 @@ export interface BCEWithLogitsLossOptions { weight?: Tensor | null; sizeAverage?
 
 /** Binary cross entropy on logits (a sigmoid and BCE in one numerically stable step); weight and pos_weight are buffers. */
 export class BCEWithLogitsLoss extends Loss {
+  /** Per-class weights (a buffer), or null. */
   declare weight: Tensor | null;
+  /** Weight of positive examples per class (a buffer), or null. */
   declare pos_weight: Tensor | null;
   constructor(weight?: Tensor | null | BCEWithLogitsLossOptions, sizeAverage?: boolean | null, reduce?: boolean | null, reduction?: Reduction, posWeight?: Tensor | null);
   constructor(...args: unknown[]) {

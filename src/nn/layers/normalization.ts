@@ -1,12 +1,14 @@
 /** BatchNorm1d/2d, LayerNorm, GroupNorm (torch/nn/modules/batchnorm.py, normalization.py). */
 import { Tensor } from "../../tensor/tensor";
 import { zeros, ones } from "../../tensor/creation";
+import { noGrad } from "../../autograd/mode";
+import { add_ } from "../../ops/inplace";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyFloat, pyRepr } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter } from "./common";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** Options of BatchNorm1d/2d. */
 export interface BatchNormOptions extends FactoryOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
@@ -17,15 +19,25 @@ export interface BatchNormOptions extends FactoryOptions { eps?: number; momentu
  * `momentum: null` uses a cumulative moving average, as in PyTorch.
  */
 export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
+  /** Number of channels C. */
   declare numFeatures: number;
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Weight of the newest batch in the running statistics (null: cumulative average). */
   declare momentum: number | null;
+  /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
+  /** Whether running mean and variance are kept (and used in eval mode). */
   declare trackRunningStats: boolean;
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
+  /** Running mean of each channel (a buffer; the stateDict key is PyTorch's). */
   declare running_mean: Tensor | null;
+  /** Running variance of each channel (a buffer). */
   declare running_var: Tensor | null;
+  /** Number of training batches seen (int64 buffer). */
   declare num_batches_tracked: Tensor | null;
 
   constructor(layer: string, numFeatures: number, rest: unknown[]) {
@@ -65,9 +77,9 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
     this.checkInputDim(x);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
-      const n = (this.num_batches_tracked.toTypedArray() as BigInt64Array)[0] + 1n;
-      this.num_batches_tracked._assignHost(BigInt64Array.of(n));
-      factor = this.momentum === null ? 1 / Number(n) : this.momentum;
+      const n = this.num_batches_tracked;
+      noGrad(() => add_(n, 1));
+      if (this.momentum === null) factor = 1 / n.item(); // cumulative moving average
     }
     const bnTraining = this.training || (this.running_mean === null && this.running_var === null);
     const useStats = !this.training || this.trackRunningStats;
@@ -103,10 +115,15 @@ export interface LayerNormOptions extends FactoryOptions { eps?: number; element
 
 /** Layer normalisation over the trailing `normalizedShape` dims; weight/bias of that shape when elementwiseAffine. */
 export class LayerNorm extends Module<[Tensor], Tensor> {
+  /** Trailing dims normalised over. */
   declare normalizedShape: number[];
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Whether weight and bias are learnable. */
   declare elementwiseAffine: boolean;
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
 
   constructor(normalizedShape: number | number[], eps?: number | LayerNormOptions, elementwiseAffine?: boolean, opts?: FactoryOptions);
@@ -131,11 +148,17 @@ export interface GroupNormOptions extends FactoryOptions { eps?: number; affine?
 
 /** Group normalisation: channels split into `numGroups` groups; weight/bias [numChannels] when affine. */
 export class GroupNorm extends Module<[Tensor], Tensor> {
+  /** Number of channel groups. */
   declare numGroups: number;
+  /** Number of channels. */
   declare numChannels: number;
+  /** Added to the variance for numerical stability. */
   declare eps: number;
+  /** Whether the layer has learnable weight and bias. */
   declare affine: boolean;
+  /** Learnable scale, or null when not affine. */
   declare weight: Parameter | null;
+  /** Learnable shift, or null when not affine. */
   declare bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, eps?: number | GroupNormOptions, affine?: boolean, opts?: FactoryOptions);

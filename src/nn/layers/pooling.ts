@@ -3,7 +3,7 @@ import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { Module } from "../module";
 import { pyRepr } from "../pyrepr";
-import { F } from "./functional";
+import * as F from "../functional";
 
 type Size = number | number[];
 
@@ -12,10 +12,15 @@ export interface MaxPool2dOptions { stride?: Size | null; padding?: Size; dilati
 
 /** 2-D max pooling; `stride` defaults to `kernelSize`. */
 export class MaxPool2d extends Module<[Tensor], Tensor> {
+  /** Size of the window. */
   declare kernelSize: Size;
+  /** Stride of the window. */
   declare stride: Size;
+  /** Implicit padding. */
   declare padding: Size;
+  /** Spacing between window elements. */
   declare dilation: Size;
+  /** Use ceil instead of floor for the output size. */
   declare ceilMode: boolean;
 
   constructor(kernelSize: Size, stride?: Size | null | MaxPool2dOptions, padding?: Size, dilation?: Size, returnIndices?: boolean, ceilMode?: boolean);
@@ -38,11 +43,17 @@ export interface AvgPool2dOptions { stride?: Size | null; padding?: Size; ceilMo
 
 /** 2-D average pooling; `stride` defaults to `kernelSize`. */
 export class AvgPool2d extends Module<[Tensor], Tensor> {
+  /** Size of the window. */
   declare kernelSize: Size;
+  /** Stride of the window. */
   declare stride: Size;
+  /** Implicit padding. */
   declare padding: Size;
+  /** Use ceil instead of floor for the output size. */
   declare ceilMode: boolean;
+  /** Whether zero padding counts in the average. */
   declare countIncludePad: boolean;
+  /** Divisor used instead of the window size, or null. */
   declare divisorOverride: number | null;
 
   constructor(kernelSize: Size, stride?: Size | null | AvgPool2dOptions, padding?: Size, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
@@ -59,6 +70,7 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
 
 /** Average pooling to a fixed output size (an int, or [H, W] where null keeps the input size). */
 export class AdaptiveAvgPool2d extends Module<[Tensor], Tensor> {
+  /** Target output size [H, W] (null keeps the input's). */
   declare outputSize: number | (number | null)[];
   constructor(outputSize: number | (number | null)[]) { super(); this.outputSize = outputSize; }
   forward(x: Tensor): Tensor { return F.adaptiveAvgPool2d(x, this.outputSize); }

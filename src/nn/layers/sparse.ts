@@ -7,7 +7,7 @@ import { Parameter } from "../parameter";
 import * as init from "../init";
 import { pyFloat } from "../pyrepr";
 import { FactoryOptions, layerArgs, newParameter } from "./common";
-import { F } from "./functional";
+import * as F from "../functional";
 
 /** Options of Embedding. */
 export interface EmbeddingOptions extends FactoryOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean }
@@ -19,13 +19,21 @@ export interface EmbeddingOptions extends FactoryOptions { paddingIdx?: number |
  * @example const emb = new nn.Embedding(10, 3, { paddingIdx: 0 })
  */
 export class Embedding extends Module<[Tensor], Tensor> {
+  /** Size of the dictionary. */
   declare numEmbeddings: number;
+  /** Size of each embedding vector. */
   declare embeddingDim: number;
+  /** Row that gets no gradient and starts at zero, or null. */
   declare paddingIdx: number | null;
+  /** Rows looked up are renormalised to at most this norm, or null. */
   declare maxNorm: number | null;
+  /** The p of the norm used with maxNorm. */
   declare normType: number;
+  /** PyTorch's scale_grad_by_freq (must be false). */
   declare scaleGradByFreq: boolean;
+  /** PyTorch's sparse flag (gradients are dense in flowbook). */
   declare sparse: boolean;
+  /** The embedding table [numEmbeddings, embeddingDim]. */
   declare weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number | null | EmbeddingOptions, maxNorm?: number | null, normType?: number, scaleGradByFreq?: boolean, sparse?: boolean, opts?: FactoryOptions);
