@@ -142,7 +142,8 @@ for (const file of NOTEBOOKS) {
           plots: plots.length,
           drawn: plots.filter((d: any) => d.querySelector(".main-svg")).length,
           svgs: document.querySelectorAll('[data-mime-type="image/svg+xml"] svg').length,
-          images: document.querySelectorAll('[data-mime-type="image/png"] img, [data-mime-type="image/jpeg"] img').length,
+          // nbconvert's lab template marks image outputs by class (no data-mime-type); loaded = decoded pixels.
+          images: [...document.querySelectorAll(".jp-RenderedImage img")].filter((i: any) => i.complete && i.naturalWidth > 0).length,
           tables: inOutputs("table"),
           stderrBlocks: document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').length,
         };
