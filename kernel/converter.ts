@@ -72,7 +72,13 @@ function toCellDiagnostic(ts: typeof TS, d: TS.Diagnostic): CellDiagnostic {
 
 /** A cell ending in `;` (ignoring trailing comments and blanks) hides its value, as in IPython. */
 function endsWithSemicolon(source: string): boolean {
-  return source.replace(/(\s+|\/\/[^\n]*$|\/\*[\s\S]*?\*\/\s*$)+$/g, "").endsWith(";");
+  // A loop, not one regex: `(\s+|...)+$` backtracks exponentially on a long run of spaces before a comment.
+  let s = source;
+  for (let before = ""; before !== s; ) {
+    before = s;
+    s = s.trimEnd().replace(/\/\/[^\n]*$/, "").replace(/\/\*[\s\S]*?\*\/$/, "");
+  }
+  return s.endsWith(";");
 }
 
 function containsTopLevelAwait(ts: typeof TS, node: TS.Node): boolean {

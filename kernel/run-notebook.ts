@@ -1,7 +1,7 @@
 /**
  * `flowbook run-notebook NOTEBOOK.ipynb [--timeout S]`: executes a notebook headless through the flowbook kernel
- * (no Python needed) and writes NOTEBOOK.nbconvert.ipynb and NOTEBOOK.html beside it. Exits 1 when a cell
- * fails, unless the cell is tagged `raises-exception` (nbclient's convention).
+ * (no Python needed), printing one progress line per cell (its first line, ok/FAILED, seconds), and writes
+ * NOTEBOOK.nbconvert.ipynb and NOTEBOOK.html beside it. Exits 1 when a cell fails, unless the cell is tagged `raises-exception` (nbclient's convention).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -20,12 +20,17 @@ export async function main(argv: string[]): Promise<number> {
   const nb = JSON.parse(fs.readFileSync(file, "utf8"));
   const kernel = await KernelClient.launch({ cwd: path.dirname(path.resolve(file)), inheritStderr: true });
   let failed = false;
+  const code = (nb.cells as Cell[]).filter((c) => c.cell_type === "code");
+  const started = performance.now();
   try {
-    for (const cell of nb.cells as Cell[]) {
-      if (cell.cell_type !== "code") continue;
+    for (const [i, cell] of code.entries()) {
+      const t0 = performance.now();
+      process.stdout.write(`[${i + 1}/${code.length}] ${firstLine(cell)} ... `);
       failed = (await runCell(kernel, cell, timeoutMs)) || failed;
+      process.stdout.write(`${failed ? "FAILED" : "ok"} ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
       if (failed) break;
     }
+    process.stdout.write(`${path.basename(file)}: ${failed ? "stopped after a failing cell" : `${code.length} cells`} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     await kernel.shutdown();
   }
@@ -34,6 +39,12 @@ export async function main(argv: string[]): Promise<number> {
   fs.writeFileSync(`${base}.html`, notebookToHtml(nb, path.basename(base)));
   process.stdout.write(`${failed ? "FAILED" : "ok"}: wrote ${base}.nbconvert.ipynb and ${base}.html\n`);
   return failed ? 1 : 0;
+}
+
+/** The first non-blank line of a cell, shortened, for the progress line. */
+function firstLine(cell: Cell): string {
+  const text = (Array.isArray(cell.source) ? cell.source.join("") : cell.source).split("\n").find((l) => l.trim()) ?? "";
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Runs one cell; returns true when it failed unexpectedly. */

@@ -7,6 +7,7 @@ import { convert } from "../../kernel/converter";
 const cases: { name: string; source: string; js: string; names: string[]; isAsync: boolean; shows: boolean }[] = [
   { name: "expression", source: "1 + 1", js: "1 + 1;", names: [], isAsync: false, shows: true },
   { name: "trailing semicolon hides the value", source: "1 + 1; // note", js: "1 + 1; // note", names: [], isAsync: false, shows: false },
+  { name: "spaces before a comment inside a block (no regex backtracking)", source: `if (a) {${" ".repeat(40)}// note\n  b();\n}`, js: "if (a) { // note\n    b();\n}", names: [], isAsync: false, shows: false },
   { name: "const with a type becomes var", source: "const x: number = 2;", js: "var x = 2;", names: ["x"], isAsync: false, shows: false },
   { name: "destructuring let", source: "let { a, b: [c] } = o;", js: "var { a, b: [c] } = o;", names: ["a", "c"], isAsync: false, shows: false },
   { name: "class becomes a redeclarable var", source: "class A { p: number = 1 }", js: "var A = class A {\n    p = 1;\n};", names: ["A"], isAsync: false, shows: false },
