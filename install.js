@@ -112,10 +112,14 @@ function installCuda() {
   const before = listing(bin);
   // The installer reads these before its command line; a stray "skip" would make it do nothing.
   const env = { ...process.env };
-  for (const k of ["ONNXRUNTIME_NODE_INSTALL", "npm_config_onnxruntime_node_install", "ONNXRUNTIME_NODE_INSTALL_CUDA", "npm_config_onnxruntime_node_install_cuda"]) delete env[k];
+  // Under npm (npm test, npm exec) npm_config_local_prefix/npm_package_json make it think it is a local
+  // install and exit 0 without downloading.
+  for (const k of ["ONNXRUNTIME_NODE_INSTALL", "npm_config_onnxruntime_node_install", "ONNXRUNTIME_NODE_INSTALL_CUDA", "npm_config_onnxruntime_node_install_cuda", "npm_config_local_prefix", "npm_package_json"]) delete env[k];
   if (!env.GLOBAL_AGENT_HTTPS_PROXY && (env.HTTPS_PROXY || env.https_proxy)) env.GLOBAL_AGENT_HTTPS_PROXY = env.HTTPS_PROXY || env.https_proxy;
   process.stdout.write(`running onnxruntime-node ${version}'s installer for the CUDA 12 provider libraries (downloads from NuGet)...\n`);
-  const r = spawnSync(process.execPath, [script, "--onnxruntime-node-install=cuda12"], { cwd: ortDir, env, encoding: "utf8", timeout: 20 * 60 * 1000 });
+  // onnxruntime-node 1.30's parseInstallFlag drops string values ("--onnxruntime-node-install=cuda12" parses
+  // as "not specified"); its CUDA flag form "--onnxruntime-node-install-cuda=v12" maps to "cuda12" correctly.
+  const r = spawnSync(process.execPath, [script, "--onnxruntime-node-install-cuda=v12"], { cwd: ortDir, env, encoding: "utf8", timeout: 20 * 60 * 1000 });
   const missing = CUDA_FILES.filter((f) => !fs.existsSync(path.join(bin, f)));
   if (r.status === 0 && !missing.length) {
     process.stdout.write(`installed ${CUDA_FILES.join(", ")} in ${bin}\n` +
