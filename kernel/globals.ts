@@ -12,7 +12,7 @@ import { defaultOf, FLOWBOOK_ENTRY, ModuleLoader } from "./module-loader";
 export function installGlobals(loader: ModuleLoader, comms: CommManager): void {
   const g = globalThis as any;
   Object.defineProperty(g, "flow", { configurable: true, enumerable: false, get: () => require(FLOWBOOK_ENTRY), set: (v) => defineValue(g, "flow", v) });
-  Object.defineProperty(g, RUNTIME, { configurable: true, enumerable: false, value: { import: (s: string) => loader.import(s), defaultOf } });
+  Object.defineProperty(g, RUNTIME, { configurable: true, enumerable: false, value: { import: (s: string) => loader.import(s), dynamicImport: (s: string) => loader.dynamicImport(s), defaultOf } });
   const values: Record<string, unknown> = {
     require: loader.require,
     display: display.display,

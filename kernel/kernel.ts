@@ -20,6 +20,9 @@ import { Message, newHeader } from "./wire";
 
 type InboundChannel = "shell" | "control" | "stdin";
 
+/** How long after an error with stop_on_error an arriving execute_request dated before the error is aborted. */
+const STOP_ON_ERROR_GRACE_MS = 500;
+
 /** One request waiting its turn; `aborted` is set by stop_on_error. */
 interface Queued { msg: Message; aborted: boolean }
 
@@ -40,11 +43,15 @@ export class Kernel implements KernelServices {
   private readonly realExit = process.exit.bind(process);
   private closing = false;
   private warmedUp = false;
+  /** Non-zero while stop_on_error aborts: execute_requests arriving in this window are aborted too. */
+  private aborting = 0;
+  /** The last stop_on_error abort: when its error reply went out, and until when late arrivals are checked. */
+  private lastAbort = { at: -Infinity, until: -Infinity };
 
   constructor(info: ConnectionInfo, readonly notebookDir = process.cwd()) {
     this.transport = new Transport(info, this.shared);
     this.language = new LanguageClient(FLOWBOOK_ROOT, notebookDir);
-    this.comms = new CommManager((msgType, content, buffers) => this.publishComm(msgType, content, buffers));
+    this.comms = new CommManager((msgType, content, buffers, metadata) => this.publishComm(msgType, content, buffers, metadata));
     this.log = captureProcessStreams().log;
   }
 
@@ -81,7 +88,31 @@ export class Kernel implements KernelServices {
     this.transport.send("stdin", this.message(msgType, content, parent, parent.identities));
   }
 
+  /**
+   * After an error with stop_on_error, aborts every execute_request the client sent before the error reply, as
+   * ipykernel's `_abort_queues` does: the queued ones now, those still in the transport worker or on the socket
+   * once the worker has handed them over (a fast failing cell finishes before they reach the queue), and, for
+   * STOP_ON_ERROR_GRACE_MS, those still in flight whose header `date` is not later than the error reply (a
+   * request the client wrote after seeing the error, or an `aborted` reply, runs).
+   */
   abortQueuedExecutions(): void {
+    const now = Date.now();
+    this.lastAbort = { at: now, until: now + STOP_ON_ERROR_GRACE_MS };
+    this.markQueuedAborted();
+    this.aborting++;
+    void this.transport.flushIncoming().then(() => { this.markQueuedAborted(); this.aborting--; });
+  }
+
+  /** Whether a newly received execute_request falls under the last stop_on_error abort. */
+  private abortsOnArrival(msg: Message): boolean {
+    if (msg.header.msg_type !== "execute_request") return false;
+    if (this.aborting > 0) return true;
+    if (Date.now() > this.lastAbort.until) return false;
+    const sent = Date.parse(String(msg.header.date ?? ""));
+    return Number.isFinite(sent) && sent <= this.lastAbort.at;
+  }
+
+  private markQueuedAborted(): void {
     for (const q of this.queues.shell.items) if (q.msg.header.msg_type === "execute_request") q.aborted = true;
   }
 
@@ -101,7 +132,7 @@ export class Kernel implements KernelServices {
     if (channel === "stdin") { this.log(`unexpected ${msg.header.msg_type} on stdin: ignored`); return; }
     (msg as Message & { channel?: string }).channel = channel;
     const queue = this.queues[channel];
-    queue.items.push({ msg, aborted: false });
+    queue.items.push({ msg, aborted: channel === "shell" && this.abortsOnArrival(msg) });
     if (!queue.draining) void this.drain(channel);
   }
 
@@ -149,10 +180,10 @@ export class Kernel implements KernelServices {
     this.realExit(code);
   }
 
-  private publishComm(msgType: string, content: Record<string, unknown>, buffers: Buffer[] = []): void {
+  private publishComm(msgType: string, content: Record<string, unknown>, buffers: Buffer[] = [], metadata: Record<string, unknown> = {}): void {
     const output = currentOutput() as { parent?: Message } | undefined;
     const parent = output?.parent ?? ({ header: {}, identities: [] } as unknown as Message);
-    const msg = this.message(msgType, content, parent, [Buffer.from(`comm-${msgType}`)]);
+    const msg = this.message(msgType, content, parent, [Buffer.from(`comm-${msgType}`)], metadata);
     msg.buffers = buffers;
     this.transport.send("iopub", msg);
   }

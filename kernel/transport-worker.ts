@@ -99,6 +99,17 @@ async function receiveLoop(channel: "shell" | "control" | "stdin"): Promise<void
   }
 }
 
+/**
+ * Answers a flush once the shell socket holds no unread message and the receive loop has forwarded the last one
+ * it read (stop_on_error uses this to abort everything the client sent before the error reply).
+ */
+async function flushIncoming(id: number): Promise<void> {
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 1000 && sockets.shell.readable; i++) await tick();
+  await tick();
+  port.postMessage({ type: "flushed", id } satisfies FromWorker);
+}
+
 async function heartbeatLoop(): Promise<void> {
   for await (const frames of sockets.hb) await sockets.hb.send(frames);
 }
@@ -115,6 +126,8 @@ port.on("message", (m: ToWorker) => {
     const msg = { ...m.msg, identities: m.msg.identities.map((id) => Buffer.from(id)), buffers: (m.msg.buffers ?? []).map((b) => Buffer.from(b)) };
     if (m.channel === "iopub" && msg.header.msg_type === "status") executionState = (msg.content as any).execution_state;
     send(m.channel, encode(msg, signer));
+  } else if (m.type === "flush") {
+    void flushIncoming(m.id);
   } else if (m.type === "close") {
     void close();
   }
