@@ -6,15 +6,13 @@ import { randomUUID } from "crypto";
 import { registerDisplayHost } from "../src/display/hook";
 import { captureProcessStreams, currentOutput } from "./cell-output";
 import { CommManager } from "./comms";
-import type { ConnectionInfo } from "./connection";
 import { ExitRequested, Executor } from "./executor";
 import { controlHandlers, Handler, KernelServices, shellHandlers } from "./handlers";
 import { History } from "./history";
 import { installGlobals } from "./globals";
 import { LanguageClient } from "./language-service/client";
 import { FLOWBOOK_ROOT, ModuleLoader } from "./module-loader";
-import { createSharedState } from "./shared-state";
-import { Transport } from "./transport";
+import type { Transport } from "./transport";
 import { typescript } from "./typescript";
 import { Message, newHeader } from "./wire";
 
@@ -29,12 +27,11 @@ interface Queued { msg: Message; aborted: boolean }
 /** A running kernel. */
 export class Kernel implements KernelServices {
   readonly state = { executionCount: 0, session: randomUUID() };
-  readonly shared = createSharedState();
+  readonly shared: SharedArrayBuffer;
   readonly executor = new Executor();
   readonly history = new History();
   readonly language: LanguageClient;
   readonly comms: CommManager;
-  private readonly transport: Transport;
   private readonly queues: Record<"shell" | "control", { items: Queued[]; draining: boolean }> = {
     shell: { items: [], draining: false },
     control: { items: [], draining: false },
@@ -48,8 +45,9 @@ export class Kernel implements KernelServices {
   /** The last stop_on_error abort: when its error reply went out, and until when late arrivals are checked. */
   private lastAbort = { at: -Infinity, until: -Infinity };
 
-  constructor(info: ConnectionInfo, readonly notebookDir = process.cwd()) {
-    this.transport = new Transport(info, this.shared);
+  /** `transport` is started by the caller first (its worker boots while the kernel's modules load). */
+  constructor(private readonly transport: Transport, readonly notebookDir = process.cwd()) {
+    this.shared = transport.shared;
     this.language = new LanguageClient(FLOWBOOK_ROOT, notebookDir);
     this.comms = new CommManager((msgType, content, buffers, metadata) => this.publishComm(msgType, content, buffers, metadata));
     this.log = captureProcessStreams().log;
