@@ -21,6 +21,9 @@ type InboundChannel = "shell" | "control" | "stdin";
 /** How long after an error with stop_on_error an arriving execute_request dated before the error is aborted. */
 const STOP_ON_ERROR_GRACE_MS = 500;
 
+/** Quiet time after start-up (or the last request) before TypeScript loads in the background. */
+const WARM_UP_IDLE_MS = 300;
+
 /** One request waiting its turn; `aborted` is set by stop_on_error. */
 interface Queued { msg: Message; aborted: boolean }
 
@@ -40,6 +43,7 @@ export class Kernel implements KernelServices {
   private readonly realExit = process.exit.bind(process);
   private closing = false;
   private warmedUp = false;
+  private warmUpTimer: NodeJS.Timeout | null = null;
   /** Non-zero while stop_on_error aborts: execute_requests arriving in this window are aborted too. */
   private aborting = 0;
   /** The last stop_on_error abort: when its error reply went out, and until when late arrivals are checked. */
@@ -59,13 +63,22 @@ export class Kernel implements KernelServices {
     registerDisplayHost({ current: () => currentOutput() ?? null });
     installGlobals(new ModuleLoader(this.notebookDir), this.comms);
     this.trapProcessEvents();
-    setTimeout(() => this.warmUp(), 1000);
+    this.scheduleWarmUp();
   }
 
   /**
-   * Loads TypeScript for the executor and starts the language-service worker. Deferred until the first request
-   * has been answered (or a second has passed): loading blocks the main thread ~0.3 s and would delay kernel_info.
+   * Schedules the warm-up for when the kernel has been quiet for WARM_UP_IDLE_MS (every request pushes it back).
+   * Loading TypeScript blocks the main thread ~0.3 s (more under load); right after the first kernel_info_reply
+   * it would stall the client's next kernel_info (jupyter_client repeats it until iopub answers), so it waits
+   * for a pause. A cell that needs TypeScript earlier loads it on demand.
    */
+  private scheduleWarmUp(): void {
+    if (this.warmedUp) return;
+    if (this.warmUpTimer) clearTimeout(this.warmUpTimer);
+    this.warmUpTimer = setTimeout(() => this.warmUp(), WARM_UP_IDLE_MS);
+  }
+
+  /** Starts the language-service worker and loads TypeScript for the executor. */
   private warmUp(): void {
     if (this.warmedUp) return;
     this.warmedUp = true;
@@ -159,7 +172,7 @@ export class Kernel implements KernelServices {
       this.reply(msg, type, { status: "error", ename: (err as Error).name ?? "Error", evalue: String((err as Error).message ?? err), traceback: [] });
     } finally {
       this.publish("status", { execution_state: "idle" }, msg);
-      if (!this.warmedUp) setImmediate(() => this.warmUp());
+      this.scheduleWarmUp();
     }
   }
 

@@ -4,6 +4,7 @@
  * It verifies signatures, answers heartbeats and interrupts itself, and forwards everything else to the main
  * thread. It knows nothing about executing code.
  */
+import { randomUUID } from "crypto";
 import { parentPort, workerData } from "worker_threads";
 import * as zmq from "zeromq";
 import { ConnectionInfo, endpoint } from "./connection";
@@ -21,7 +22,8 @@ const sockets = {
   shell: new zmq.Router(),
   control: new zmq.Router(),
   stdin: new zmq.Router(),
-  iopub: new zmq.Publisher(),
+  // An XPUB sees subscriptions, so it can greet each new subscriber (see greetSubscribers).
+  iopub: new zmq.XPublisher(),
   hb: new zmq.Reply(),
 };
 /** Last execution_state the main thread published: an interrupt or shutdown only needs SIGINT while busy. */
@@ -110,6 +112,22 @@ async function flushIncoming(id: number): Promise<void> {
   port.postMessage({ type: "flushed", id } satisfies FromWorker);
 }
 
+/**
+ * Publishes the current execution state whenever a client subscribes to iopub. A PUB socket drops what it sends
+ * before a subscriber's connection is up, so the status messages around the first kernel_info_reply are often
+ * lost; jupyter_client's wait_for_ready then sends kernel_info again and waits. The greeting (what ipykernel's
+ * iopub_welcome does for newer clients) tells it at once that iopub is connected.
+ */
+const greetingSession = randomUUID();
+async function greetSubscribers(): Promise<void> {
+  for await (const [frame] of sockets.iopub) {
+    if (frame?.[0] !== 1) continue; // 1 = subscribe, 0 = unsubscribe
+    const state = executionState === "busy" ? "busy" : executionState === "starting" ? "starting" : "idle";
+    const msg: Message = { identities: [Buffer.from("kernel.status")], header: newHeader("status", greetingSession), parent_header: {}, metadata: {}, content: { execution_state: state }, buffers: [] };
+    send("iopub", encode(msg, signer));
+  }
+}
+
 async function heartbeatLoop(): Promise<void> {
   for await (const frames of sockets.hb) await sockets.hb.send(frames);
 }
@@ -140,6 +158,7 @@ async function start(): Promise<void> {
     receiveLoop(channel).catch((err) => { if (!sockets[channel].closed) log(`${channel} loop: ${err.message}`); });
   }
   heartbeatLoop().catch((err) => { if (!sockets.hb.closed) log(`heartbeat: ${err.message}`); });
+  greetSubscribers().catch((err) => { if (!sockets.iopub.closed) log(`iopub subscriptions: ${err.message}`); });
 }
 
 start().catch((err) => port.postMessage({ type: "failed", error: String(err?.message ?? err) } satisfies FromWorker));
