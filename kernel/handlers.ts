@@ -5,14 +5,11 @@
 import { typescriptVersion } from "./typescript";
 import { cellScope } from "./cell-output";
 import type { CommJupyterMessage, CommManager } from "./comms";
-import { executeRequest } from "./execute-request";
 import type { Executor } from "./executor";
 import type { History, HistoryQuery } from "./history";
-import { isComplete } from "./is-complete";
 import type { LanguageClient } from "./language-service/client";
 import { codePointsToUtf16, utf16ToCodePoints } from "./unicode";
 import { PROTOCOL_VERSION, type Message } from "./wire";
-import { WireCellOutput } from "./wire-output";
 
 /** What handlers may use. */
 export interface KernelServices {
@@ -86,6 +83,7 @@ async function inspectRequest(k: KernelServices, msg: Message<{ code: string; cu
  * than as a reply: comm messages have none.
  */
 async function runCommHandler(k: KernelServices, msg: Message, handle: (m: CommJupyterMessage) => Promise<string | null | void>): Promise<void> {
+  const { WireCellOutput } = require("./wire-output") as typeof import("./wire-output");
   const output = new WireCellOutput(k, msg, false);
   try {
     const problem = await cellScope.run(output, () => handle(msg as unknown as CommJupyterMessage));
@@ -97,6 +95,10 @@ async function runCommHandler(k: KernelServices, msg: Message, handle: (m: CommJ
     output.flush();
   }
 }
+
+// Loaded with the first request that needs them: the first kernel_info_reply needs neither.
+const executeRequest: Handler = (k, msg) => (require("./execute-request") as typeof import("./execute-request")).executeRequest(k, msg);
+const isComplete = (code: string) => (require("./is-complete") as typeof import("./is-complete")).isComplete(code);
 
 /** Handlers of shell messages. */
 export const shellHandlers: Record<string, Handler> = {

@@ -6,7 +6,8 @@ import { randomUUID } from "crypto";
 import { registerDisplayHost } from "../src/display/hook";
 import { captureProcessStreams, currentOutput } from "./cell-output";
 import { CommManager } from "./comms";
-import { ExitRequested, Executor } from "./executor";
+import { ExitRequested } from "./exit";
+import type { Executor } from "./executor";
 import { controlHandlers, Handler, KernelServices, shellHandlers } from "./handlers";
 import { History } from "./history";
 import { installGlobals } from "./globals";
@@ -31,7 +32,7 @@ interface Queued { msg: Message; aborted: boolean }
 export class Kernel implements KernelServices {
   readonly state = { executionCount: 0, session: randomUUID() };
   readonly shared: SharedArrayBuffer;
-  readonly executor = new Executor();
+  private executorInstance: Executor | null = null;
   readonly history = new History();
   readonly language: LanguageClient;
   readonly comms: CommManager;
@@ -44,6 +45,7 @@ export class Kernel implements KernelServices {
   private closing = false;
   private warmedUp = false;
   private warmUpTimer: NodeJS.Timeout | null = null;
+  private languageStarted = false;
   /** Non-zero while stop_on_error aborts: execute_requests arriving in this window are aborted too. */
   private aborting = 0;
   /** The last stop_on_error abort: when its error reply went out, and until when late arrivals are checked. */
@@ -57,6 +59,12 @@ export class Kernel implements KernelServices {
     this.log = captureProcessStreams().log;
   }
 
+  /** The Executor, loaded with the first request that runs code (not needed for the first kernel_info). */
+  get executor(): Executor {
+    this.executorInstance ??= new (require("./executor") as typeof import("./executor")).Executor();
+    return this.executorInstance;
+  }
+
   /** Binds the sockets, then loads the heavy parts in the background. */
   async start(): Promise<void> {
     await this.transport.start((channel, msg) => this.receive(channel, msg));
@@ -64,26 +72,29 @@ export class Kernel implements KernelServices {
     installGlobals(new ModuleLoader(this.notebookDir), this.comms);
     this.trapProcessEvents();
     this.scheduleWarmUp();
+    setTimeout(() => this.startLanguageService(), 1000);
   }
 
   /**
-   * Schedules the warm-up for when the kernel has been quiet for WARM_UP_IDLE_MS (every request pushes it back).
-   * Loading TypeScript blocks the main thread ~0.3 s (more under load); right after the first kernel_info_reply
-   * it would stall the client's next kernel_info (jupyter_client repeats it until iopub answers), so it waits
-   * for a pause. A cell that needs TypeScript earlier loads it on demand.
+   * Starts the language-service worker (completion, inspection, %%typecheck): it loads TypeScript in its own
+   * thread, so this runs as soon as the first request has been answered (or a second after start).
+   */
+  private startLanguageService(): void {
+    if (this.languageStarted) return;
+    this.languageStarted = true;
+    this.language.start();
+  }
+
+  /**
+   * Schedules loading TypeScript on the main thread (for the executor) for when the kernel has been quiet for
+   * WARM_UP_IDLE_MS; every request pushes it back. The load blocks the main thread ~0.3 s (more under load):
+   * right after the first kernel_info_reply it would stall the client's next kernel_info (jupyter_client repeats
+   * it until iopub answers). A cell that needs TypeScript earlier loads it on demand.
    */
   private scheduleWarmUp(): void {
     if (this.warmedUp) return;
     if (this.warmUpTimer) clearTimeout(this.warmUpTimer);
-    this.warmUpTimer = setTimeout(() => this.warmUp(), WARM_UP_IDLE_MS);
-  }
-
-  /** Starts the language-service worker and loads TypeScript for the executor. */
-  private warmUp(): void {
-    if (this.warmedUp) return;
-    this.warmedUp = true;
-    this.language.start();
-    setImmediate(() => typescript());
+    this.warmUpTimer = setTimeout(() => { this.warmedUp = true; typescript(); }, WARM_UP_IDLE_MS);
   }
 
   reply(request: Message, msgType: string, content: object, metadata: object = {}): void {
@@ -172,6 +183,7 @@ export class Kernel implements KernelServices {
       this.reply(msg, type, { status: "error", ename: (err as Error).name ?? "Error", evalue: String((err as Error).message ?? err), traceback: [] });
     } finally {
       this.publish("status", { execution_state: "idle" }, msg);
+      if (!this.languageStarted) setImmediate(() => this.startLanguageService());
       this.scheduleWarmUp();
     }
   }
@@ -201,7 +213,7 @@ export class Kernel implements KernelServices {
 
   /** Keeps the kernel alive through SIGINT, late errors and process.exit. */
   private trapProcessEvents(): void {
-    process.on("SIGINT", () => this.executor.interrupt());
+    process.on("SIGINT", () => this.executorInstance?.interrupt());
     const report = (label: string) => (err: unknown) => {
       if (err instanceof ExitRequested) { void this.exitFromCell(null, err.code); return; }
       const output = currentOutput();
