@@ -50,6 +50,8 @@ export class KernelClient {
   readonly hb = new zmq.Request({ receiveTimeout: 1000, reconnectInterval: 10 });
   /** Every iopub message received, in order. */
   readonly iopubLog: Message[] = [];
+  /** Every shell and control reply received, in order. */
+  readonly replyLog: Message[] = [];
   /** Milliseconds from spawning the kernel to its first kernel_info_reply (set by `launch`). */
   startupMs = NaN;
   /** Kernel stderr (when not inherited). */
@@ -103,6 +105,17 @@ export class KernelClient {
   /** Runs code; `options` are execute_request fields. */
   execute(code: string, options: Partial<{ silent: boolean; store_history: boolean; allow_stdin: boolean; stop_on_error: boolean }> = {}): Promise<RequestResult> {
     return this.request("shell", "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true, ...options });
+  }
+
+  /**
+   * Runs several cells sent back to back: every message is written (and dated) before the first is sent, as a
+   * frontend's "run all" does; resolves with the results in order.
+   */
+  executeAll(codes: string[], options: Partial<{ silent: boolean; store_history: boolean; allow_stdin: boolean; stop_on_error: boolean }> = {}): Promise<RequestResult[]> {
+    const messages = codes.map((code) => this.message("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true, ...options }));
+    const results = messages.map((msg) => new Promise<RequestResult>((resolve) => this.pending.set(msg.header.msg_id, { outputs: [], idle: false, resolve, expectIdle: true })));
+    for (const msg of messages) this.sendOn("shell", msg);
+    return Promise.all(results);
   }
 
   /** Sends a prepared message on a channel (for tests that need raw control). */
@@ -188,6 +201,7 @@ export class KernelClient {
 
   private onReply(msg: Message): void {
     this.firstReplyHook(msg);
+    this.replyLog.push(msg);
     const p = this.pending.get((msg.parent_header as { msg_id?: string }).msg_id ?? "");
     if (!p) return;
     p.reply = msg;

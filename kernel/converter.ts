@@ -7,6 +7,8 @@
  *   value of the last expression.
  * - Cells with top-level `await` or `import` run inside `(async () => { ... })()`: declarations become
  *   assignments to globals, imports call the notebook's module loader, the last expression is returned.
+ * - Dynamic `import(x)` anywhere in a cell (vm scripts have no module loader of their own) becomes
+ *   `__flowbook.dynamicImport(x)`: the same loader as static imports, resolving to a module namespace.
  *
  * Edits never insert newlines, so a stack frame's line is right and `mapPosition` undoes the column shifts.
  */
@@ -58,6 +60,7 @@ export function convert(source: string, fileName = "cell.ts"): ConvertedCell {
   const file = ts.createSourceFile("cell.js", js, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS);
   const isAsync = file.statements.some((s) => ts.isImportDeclaration(s) || containsTopLevelAwait(ts, s));
   const plan = planEdits(ts, file, isAsync, endsWithSemicolon(source));
+  rewriteDynamicImports(ts, file, plan);
   const edited = applyEdits(js, plan.edits);
   const wrapped = isAsync ? `(async () => {${plan.prologue}${edited}\n})()` : edited;
   const prefix = isAsync ? `(async () => {${plan.prologue}`.length : 0;
@@ -175,6 +178,18 @@ function rewriteImport(ts: typeof TS, file: TS.SourceFile, s: TS.ImportDeclarati
   plan.names.push(...names);
   const text = `{ const $m = await ${RUNTIME}.import(${JSON.stringify(spec)}); ${assignments.join(" ")} }`;
   plan.edits.push({ start: s.getStart(file), end: s.end, text });
+}
+
+/** `import(x)` → `__flowbook.dynamicImport(x)`, at any depth (an import declaration is already replaced whole). */
+function rewriteDynamicImports(ts: typeof TS, file: TS.SourceFile, plan: Plan): void {
+  const visit = (node: TS.Node): void => {
+    if (ts.isImportDeclaration(node)) return;
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      plan.edits.push({ start: node.expression.getStart(file), end: node.expression.end, text: `${RUNTIME}.dynamicImport` });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
 }
 
 function applyEdits(js: string, edits: Edit[]): string {

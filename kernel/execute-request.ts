@@ -29,7 +29,11 @@ export async function executeRequest(k: KernelServices, msg: Message<ExecuteRequ
   output.executionCount = count;
 
   const pager = PAGER_REQUEST.exec(code);
-  if (pager) return replyWithPage(k, msg, count, await k.language.inspect(pager[1], pager[1].length));
+  if (pager) {
+    // Stored like IPython stores `expr?`: the raw input, no output.
+    if (storeHistory) k.history.add(count, code, null);
+    return replyWithPage(k, msg, count, await k.language.inspect(pager[1], pager[1].length));
+  }
 
   let outcome: ExecuteOutcome;
   const typeErrors = TYPECHECK_MAGIC.test(code) ? await typecheck(k, code) : null;
@@ -56,7 +60,8 @@ export async function executeRequest(k: KernelServices, msg: Message<ExecuteRequ
   const { ename, evalue, traceback } = outcome;
   k.publish("error", { ename, evalue, traceback }, msg);
   k.reply(msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback }, { status: "error", engine: k.state.session });
-  if (stop_on_error) k.abortQueuedExecutions();
+  // As ipykernel: a failing silent request does not abort the queue.
+  if (stop_on_error && !silent) k.abortQueuedExecutions();
 }
 
 /** `expr?`: the signature and docs in the pager, as IPython does. */

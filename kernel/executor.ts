@@ -13,10 +13,8 @@ export type ExecuteOutcome =
   | { status: "ok"; hasValue: boolean; value?: unknown }
   | ({ status: "error" } & ErrorContent);
 
-/** Thrown by the kernel's process.exit replacement to unwind the cell; never reported as an error. */
-export class ExitRequested extends Error {
-  constructor(readonly code: number) { super(`process.exit(${code})`); }
-}
+import { ExitRequested } from "./exit";
+export { ExitRequested };
 
 /** An interrupt, reported like Python's KeyboardInterrupt. */
 export class KeyboardInterrupt extends Error {

@@ -3,11 +3,10 @@
  * Handlers talk to the kernel only through `KernelServices`.
  */
 import { typescriptVersion } from "./typescript";
-import type { CommManager } from "./comms";
-import { executeRequest } from "./execute-request";
+import { cellScope } from "./cell-output";
+import type { CommJupyterMessage, CommManager } from "./comms";
 import type { Executor } from "./executor";
 import type { History, HistoryQuery } from "./history";
-import { isComplete } from "./is-complete";
 import type { LanguageClient } from "./language-service/client";
 import { codePointsToUtf16, utf16ToCodePoints } from "./unicode";
 import { PROTOCOL_VERSION, type Message } from "./wire";
@@ -78,9 +77,28 @@ async function inspectRequest(k: KernelServices, msg: Message<{ code: string; cu
   k.reply(msg, "inspect_reply", { status: "ok", found: info.found, data, metadata: {} });
 }
 
-function commContent(msg: Message): [any, Buffer[]] {
-  return [msg.content, msg.buffers];
+/**
+ * Runs a comm handler as ipykernel does: with the comm message as the parent of its output (console.log and
+ * display inside a callback land there), and an exception reported on iopub (stderr, with the traceback) rather
+ * than as a reply: comm messages have none.
+ */
+async function runCommHandler(k: KernelServices, msg: Message, handle: (m: CommJupyterMessage) => Promise<string | null | void>): Promise<void> {
+  const { WireCellOutput } = require("./wire-output") as typeof import("./wire-output");
+  const output = new WireCellOutput(k, msg, false);
+  try {
+    const problem = await cellScope.run(output, () => handle(msg as unknown as CommJupyterMessage));
+    if (problem) output.stream("stderr", `${problem}\n`);
+  } catch (err) {
+    const { traceback } = k.executor.describeError(err);
+    output.stream("stderr", `Exception in ${msg.header.msg_type} handler of comm ${(msg.content as { comm_id?: string }).comm_id}:\n${traceback.join("\n")}\n`);
+  } finally {
+    output.flush();
+  }
 }
+
+// Loaded with the first request that needs them: the first kernel_info_reply needs neither.
+const executeRequest: Handler = (k, msg) => (require("./execute-request") as typeof import("./execute-request")).executeRequest(k, msg);
+const isComplete = (code: string) => (require("./is-complete") as typeof import("./is-complete")).isComplete(code);
 
 /** Handlers of shell messages. */
 export const shellHandlers: Record<string, Handler> = {
@@ -91,12 +109,9 @@ export const shellHandlers: Record<string, Handler> = {
   is_complete_request: (k, msg) => k.reply(msg, "is_complete_reply", isComplete(msg.content.code)),
   history_request: (k, msg) => k.reply(msg, "history_reply", { status: "ok", history: k.history.query(msg.content as HistoryQuery) }),
   comm_info_request: (k, msg) => k.reply(msg, "comm_info_reply", { status: "ok", comms: k.comms.info(msg.content.target_name) }),
-  comm_open: (k, msg) => {
-    const problem = k.comms.handleOpen(...commContent(msg));
-    if (problem) k.publish("stream", { name: "stderr", text: `${problem}\n` }, msg);
-  },
-  comm_msg: (k, msg) => k.comms.handleMessage(...commContent(msg)),
-  comm_close: (k, msg) => k.comms.handleClose(...commContent(msg)),
+  comm_open: (k, msg) => runCommHandler(k, msg, (m) => k.comms.handleOpen(m)),
+  comm_msg: (k, msg) => runCommHandler(k, msg, (m) => k.comms.handleMessage(m)),
+  comm_close: (k, msg) => runCommHandler(k, msg, (m) => k.comms.handleClose(m)),
   shutdown_request: shutdownRequest,
 };
 

@@ -6,19 +6,24 @@ import { randomUUID } from "crypto";
 import { registerDisplayHost } from "../src/display/hook";
 import { captureProcessStreams, currentOutput } from "./cell-output";
 import { CommManager } from "./comms";
-import type { ConnectionInfo } from "./connection";
-import { ExitRequested, Executor } from "./executor";
+import { ExitRequested } from "./exit";
+import type { Executor } from "./executor";
 import { controlHandlers, Handler, KernelServices, shellHandlers } from "./handlers";
 import { History } from "./history";
 import { installGlobals } from "./globals";
 import { LanguageClient } from "./language-service/client";
 import { FLOWBOOK_ROOT, ModuleLoader } from "./module-loader";
-import { createSharedState } from "./shared-state";
-import { Transport } from "./transport";
+import type { Transport } from "./transport";
 import { typescript } from "./typescript";
 import { Message, newHeader } from "./wire";
 
 type InboundChannel = "shell" | "control" | "stdin";
+
+/** How long after an error with stop_on_error an arriving execute_request dated before the error is aborted. */
+const STOP_ON_ERROR_GRACE_MS = 500;
+
+/** Quiet time after start-up (or the last request) before TypeScript loads in the background. */
+const WARM_UP_IDLE_MS = 300;
 
 /** One request waiting its turn; `aborted` is set by stop_on_error. */
 interface Queued { msg: Message; aborted: boolean }
@@ -26,12 +31,11 @@ interface Queued { msg: Message; aborted: boolean }
 /** A running kernel. */
 export class Kernel implements KernelServices {
   readonly state = { executionCount: 0, session: randomUUID() };
-  readonly shared = createSharedState();
-  readonly executor = new Executor();
+  readonly shared: SharedArrayBuffer;
+  private executorInstance: Executor | null = null;
   readonly history = new History();
   readonly language: LanguageClient;
   readonly comms: CommManager;
-  private readonly transport: Transport;
   private readonly queues: Record<"shell" | "control", { items: Queued[]; draining: boolean }> = {
     shell: { items: [], draining: false },
     control: { items: [], draining: false },
@@ -40,12 +44,25 @@ export class Kernel implements KernelServices {
   private readonly realExit = process.exit.bind(process);
   private closing = false;
   private warmedUp = false;
+  private warmUpTimer: NodeJS.Timeout | null = null;
+  private languageStarted = false;
+  /** Non-zero while stop_on_error aborts: execute_requests arriving in this window are aborted too. */
+  private aborting = 0;
+  /** The last stop_on_error abort: when its error reply went out, and until when late arrivals are checked. */
+  private lastAbort = { at: -Infinity, until: -Infinity };
 
-  constructor(info: ConnectionInfo, readonly notebookDir = process.cwd()) {
-    this.transport = new Transport(info, this.shared);
+  /** `transport` is started by the caller first (its worker boots while the kernel's modules load). */
+  constructor(private readonly transport: Transport, readonly notebookDir = process.cwd()) {
+    this.shared = transport.shared;
     this.language = new LanguageClient(FLOWBOOK_ROOT, notebookDir);
-    this.comms = new CommManager((msgType, content, buffers) => this.publishComm(msgType, content, buffers));
+    this.comms = new CommManager((msgType, content, buffers, metadata) => this.publishComm(msgType, content, buffers, metadata));
     this.log = captureProcessStreams().log;
+  }
+
+  /** The Executor, loaded with the first request that runs code (not needed for the first kernel_info). */
+  get executor(): Executor {
+    this.executorInstance ??= new (require("./executor") as typeof import("./executor")).Executor();
+    return this.executorInstance;
   }
 
   /** Binds the sockets, then loads the heavy parts in the background. */
@@ -54,18 +71,30 @@ export class Kernel implements KernelServices {
     registerDisplayHost({ current: () => currentOutput() ?? null });
     installGlobals(new ModuleLoader(this.notebookDir), this.comms);
     this.trapProcessEvents();
-    setTimeout(() => this.warmUp(), 1000);
+    this.scheduleWarmUp();
+    setTimeout(() => this.startLanguageService(), 1000);
   }
 
   /**
-   * Loads TypeScript for the executor and starts the language-service worker. Deferred until the first request
-   * has been answered (or a second has passed): loading blocks the main thread ~0.3 s and would delay kernel_info.
+   * Starts the language-service worker (completion, inspection, %%typecheck): it loads TypeScript in its own
+   * thread, so this runs as soon as the first request has been answered (or a second after start).
    */
-  private warmUp(): void {
-    if (this.warmedUp) return;
-    this.warmedUp = true;
+  private startLanguageService(): void {
+    if (this.languageStarted) return;
+    this.languageStarted = true;
     this.language.start();
-    setImmediate(() => typescript());
+  }
+
+  /**
+   * Schedules loading TypeScript on the main thread (for the executor) for when the kernel has been quiet for
+   * WARM_UP_IDLE_MS; every request pushes it back. The load blocks the main thread ~0.3 s (more under load):
+   * right after the first kernel_info_reply it would stall the client's next kernel_info (jupyter_client repeats
+   * it until iopub answers). A cell that needs TypeScript earlier loads it on demand.
+   */
+  private scheduleWarmUp(): void {
+    if (this.warmedUp) return;
+    if (this.warmUpTimer) clearTimeout(this.warmUpTimer);
+    this.warmUpTimer = setTimeout(() => { this.warmedUp = true; typescript(); }, WARM_UP_IDLE_MS);
   }
 
   reply(request: Message, msgType: string, content: object, metadata: object = {}): void {
@@ -81,7 +110,31 @@ export class Kernel implements KernelServices {
     this.transport.send("stdin", this.message(msgType, content, parent, parent.identities));
   }
 
+  /**
+   * After an error with stop_on_error, aborts every execute_request the client sent before the error reply, as
+   * ipykernel's `_abort_queues` does: the queued ones now, those still in the transport worker or on the socket
+   * once the worker has handed them over (a fast failing cell finishes before they reach the queue), and, for
+   * STOP_ON_ERROR_GRACE_MS, those still in flight whose header `date` is not later than the error reply (a
+   * request the client wrote after seeing the error, or an `aborted` reply, runs).
+   */
   abortQueuedExecutions(): void {
+    const now = Date.now();
+    this.lastAbort = { at: now, until: now + STOP_ON_ERROR_GRACE_MS };
+    this.markQueuedAborted();
+    this.aborting++;
+    void this.transport.flushIncoming().then(() => { this.markQueuedAborted(); this.aborting--; });
+  }
+
+  /** Whether a newly received execute_request falls under the last stop_on_error abort. */
+  private abortsOnArrival(msg: Message): boolean {
+    if (msg.header.msg_type !== "execute_request") return false;
+    if (this.aborting > 0) return true;
+    if (Date.now() > this.lastAbort.until) return false;
+    const sent = Date.parse(String(msg.header.date ?? ""));
+    return Number.isFinite(sent) && sent <= this.lastAbort.at;
+  }
+
+  private markQueuedAborted(): void {
     for (const q of this.queues.shell.items) if (q.msg.header.msg_type === "execute_request") q.aborted = true;
   }
 
@@ -101,7 +154,7 @@ export class Kernel implements KernelServices {
     if (channel === "stdin") { this.log(`unexpected ${msg.header.msg_type} on stdin: ignored`); return; }
     (msg as Message & { channel?: string }).channel = channel;
     const queue = this.queues[channel];
-    queue.items.push({ msg, aborted: false });
+    queue.items.push({ msg, aborted: channel === "shell" && this.abortsOnArrival(msg) });
     if (!queue.draining) void this.drain(channel);
   }
 
@@ -130,7 +183,8 @@ export class Kernel implements KernelServices {
       this.reply(msg, type, { status: "error", ename: (err as Error).name ?? "Error", evalue: String((err as Error).message ?? err), traceback: [] });
     } finally {
       this.publish("status", { execution_state: "idle" }, msg);
-      if (!this.warmedUp) setImmediate(() => this.warmUp());
+      if (!this.languageStarted) setImmediate(() => this.startLanguageService());
+      this.scheduleWarmUp();
     }
   }
 
@@ -149,17 +203,17 @@ export class Kernel implements KernelServices {
     this.realExit(code);
   }
 
-  private publishComm(msgType: string, content: Record<string, unknown>, buffers: Buffer[] = []): void {
+  private publishComm(msgType: string, content: Record<string, unknown>, buffers: Buffer[] = [], metadata: Record<string, unknown> = {}): void {
     const output = currentOutput() as { parent?: Message } | undefined;
     const parent = output?.parent ?? ({ header: {}, identities: [] } as unknown as Message);
-    const msg = this.message(msgType, content, parent, [Buffer.from(`comm-${msgType}`)]);
+    const msg = this.message(msgType, content, parent, [Buffer.from(`comm-${msgType}`)], metadata);
     msg.buffers = buffers;
     this.transport.send("iopub", msg);
   }
 
   /** Keeps the kernel alive through SIGINT, late errors and process.exit. */
   private trapProcessEvents(): void {
-    process.on("SIGINT", () => this.executor.interrupt());
+    process.on("SIGINT", () => this.executorInstance?.interrupt());
     const report = (label: string) => (err: unknown) => {
       if (err instanceof ExitRequested) { void this.exitFromCell(null, err.code); return; }
       const output = currentOutput();

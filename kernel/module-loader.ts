@@ -7,6 +7,7 @@ import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { pathToFileURL } from "url";
+import { types } from "util";
 import { typescript } from "./typescript";
 
 /** The project root (where package.json and dist/ live). */
@@ -69,6 +70,14 @@ export class ModuleLoader {
     }
   }
 
+  /**
+   * A cell's dynamic `import(specifier)`: loads like a static import, then gives a module namespace as Node's
+   * `import()` does (CommonJS exports become named exports plus `default`, TypeScript's `__importStar` interop).
+   */
+  async dynamicImport(specifier: string): Promise<unknown> {
+    return asNamespace(await this.import(String(specifier)));
+  }
+
   /** Resolves an ESM-only package (exports with only an "import" condition) by reading its package.json. */
   private resolveEsm(specifier: string): string {
     if (isRelative(specifier) || path.isAbsolute(specifier)) return path.resolve(this.notebookDir, specifier);
@@ -109,8 +118,43 @@ export function defaultOf(mod: any): unknown {
   return mod && mod.__esModule ? mod.default : mod?.[Symbol.toStringTag] === "Module" ? mod.default : mod;
 }
 
+const namespaces = new WeakMap<object, object>();
+
+/** The namespace `import()` gives for a loaded module: ES namespaces and `__esModule` exports as they are. */
+export function asNamespace(mod: unknown): unknown {
+  if (types.isModuleNamespaceObject(mod) || (mod && (mod as { __esModule?: boolean }).__esModule)) return mod;
+  if (mod === null || (typeof mod !== "object" && typeof mod !== "function")) return Object.freeze(Object.assign(Object.create(null), { default: mod, [Symbol.toStringTag]: "Module" }));
+  const cached = namespaces.get(mod as object);
+  if (cached) return cached;
+  const ns = Object.create(null);
+  for (const key of Object.keys(mod as object)) {
+    if (key !== "default") Object.defineProperty(ns, key, { enumerable: true, get: () => (mod as Record<string, unknown>)[key] });
+  }
+  Object.defineProperty(ns, "default", { enumerable: true, value: mod });
+  Object.defineProperty(ns, Symbol.toStringTag, { value: "Module" });
+  Object.preventExtensions(ns);
+  namespaces.set(mod as object, ns);
+  return ns;
+}
+
 /** A real `import()`: TypeScript compiles `import()` to `require()` under module commonjs. */
 const nativeImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
+
+/** Source maps of the `.ts` files transpiled on import, by file name (see {@link mapTranspiledPosition}). */
+const transpiledMaps = new Map<string, { text: string; map?: import("module").SourceMap }>();
+
+/**
+ * Maps a 1-based (line, column) of a stack frame in a `.ts` file transpiled on import back to the file's source;
+ * null for files this loader did not transpile.
+ */
+export function mapTranspiledPosition(file: string, line: number, column: number): { line: number; column: number } | null {
+  const entry = transpiledMaps.get(file);
+  if (!entry) return null;
+  entry.map ??= new (require("module") as { SourceMap: typeof import("module").SourceMap }).SourceMap(JSON.parse(entry.text));
+  const found = entry.map.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number };
+  if (found?.originalLine === undefined) return null;
+  return { line: found.originalLine + 1, column: (found.originalColumn ?? 0) + 1 };
+}
 
 let tsExtensionRegistered = false;
 function registerTypeScriptExtension(): void {
@@ -121,9 +165,10 @@ function registerTypeScriptExtension(): void {
     const ts = typescript();
     const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
       fileName: filename,
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, inlineSourceMap: true },
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, sourceMap: true },
     });
-    mod._compile(out.outputText, filename);
+    if (out.sourceMapText) transpiledMaps.set(filename, { text: out.sourceMapText });
+    mod._compile(out.outputText.replace(/\/\/# sourceMappingURL=.*\s*$/, ""), filename);
   };
 }
 

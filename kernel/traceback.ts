@@ -1,6 +1,7 @@
 /** Error → Jupyter error content, with stack frames pointing at cell lines and columns instead of transpiled JS. */
 import * as util from "util";
 import type { ConvertedCell } from "./converter";
+import { mapTranspiledPosition } from "./module-loader";
 
 /** The `error` message content. */
 export interface ErrorContent { ename: string; evalue: string; traceback: string[] }
@@ -11,6 +12,8 @@ export function cellFileName(n: number): string {
 }
 
 const CELL_FRAME = /cell\[(\d+)\]:(\d+):(\d+)/g;
+/** A frame position in a TypeScript file (an imported `.ts` file that the module loader transpiled). */
+const TS_FILE_FRAME = /([^\s()]+\.ts):(\d+):(\d+)/g;
 /** Frames that belong to the kernel, not to the user's code. */
 const INTERNAL_FRAME = /\((node:internal|node:vm|node:async_hooks)|\/dist\/kernel\/|^\s*at (node:internal|new Script|Script\.runInThisContext)/;
 
@@ -30,6 +33,9 @@ export function errorContent(thrown: unknown, cells: Map<number, { converted: Co
     const pos = cell.converted.mapPosition(Number(l), Number(c));
     firstCellLine ??= sourceExcerpt(Number(n), cell.source, pos.line, pos.column);
     return `cell[${n}]:${pos.line}:${pos.column}`;
+  }).replace(TS_FILE_FRAME, (m, file, l, c) => {
+    const pos = mapTranspiledPosition(file, Number(l), Number(c));
+    return pos ? `${file}:${pos.line}:${pos.column}` : m;
   }));
   const traceback = [`${RED}${ename}${RESET}: ${evalue}`, ...mapped.map((l) => `${CYAN}${l}${RESET}`)];
   if (firstCellLine) traceback.push(firstCellLine);

@@ -4,6 +4,7 @@
  * It verifies signatures, answers heartbeats and interrupts itself, and forwards everything else to the main
  * thread. It knows nothing about executing code.
  */
+import { randomUUID } from "crypto";
 import { parentPort, workerData } from "worker_threads";
 import * as zmq from "zeromq";
 import { ConnectionInfo, endpoint } from "./connection";
@@ -21,7 +22,8 @@ const sockets = {
   shell: new zmq.Router(),
   control: new zmq.Router(),
   stdin: new zmq.Router(),
-  iopub: new zmq.Publisher(),
+  // An XPUB sees subscriptions, so it can greet each new subscriber (see greetSubscribers).
+  iopub: new zmq.XPublisher(),
   hb: new zmq.Reply(),
 };
 /** Last execution_state the main thread published: an interrupt or shutdown only needs SIGINT while busy. */
@@ -99,6 +101,33 @@ async function receiveLoop(channel: "shell" | "control" | "stdin"): Promise<void
   }
 }
 
+/**
+ * Answers a flush once the shell socket holds no unread message and the receive loop has forwarded the last one
+ * it read (stop_on_error uses this to abort everything the client sent before the error reply).
+ */
+async function flushIncoming(id: number): Promise<void> {
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 1000 && sockets.shell.readable; i++) await tick();
+  await tick();
+  port.postMessage({ type: "flushed", id } satisfies FromWorker);
+}
+
+/**
+ * Publishes the current execution state whenever a client subscribes to iopub. A PUB socket drops what it sends
+ * before a subscriber's connection is up, so the status messages around the first kernel_info_reply are often
+ * lost; jupyter_client's wait_for_ready then sends kernel_info again and waits. The greeting (what ipykernel's
+ * iopub_welcome does for newer clients) tells it at once that iopub is connected.
+ */
+const greetingSession = randomUUID();
+async function greetSubscribers(): Promise<void> {
+  for await (const [frame] of sockets.iopub) {
+    if (frame?.[0] !== 1) continue; // 1 = subscribe, 0 = unsubscribe
+    const state = executionState === "busy" ? "busy" : executionState === "starting" ? "starting" : "idle";
+    const msg: Message = { identities: [Buffer.from("kernel.status")], header: newHeader("status", greetingSession), parent_header: {}, metadata: {}, content: { execution_state: state }, buffers: [] };
+    send("iopub", encode(msg, signer));
+  }
+}
+
 async function heartbeatLoop(): Promise<void> {
   for await (const frames of sockets.hb) await sockets.hb.send(frames);
 }
@@ -115,6 +144,8 @@ port.on("message", (m: ToWorker) => {
     const msg = { ...m.msg, identities: m.msg.identities.map((id) => Buffer.from(id)), buffers: (m.msg.buffers ?? []).map((b) => Buffer.from(b)) };
     if (m.channel === "iopub" && msg.header.msg_type === "status") executionState = (msg.content as any).execution_state;
     send(m.channel, encode(msg, signer));
+  } else if (m.type === "flush") {
+    void flushIncoming(m.id);
   } else if (m.type === "close") {
     void close();
   }
@@ -127,6 +158,7 @@ async function start(): Promise<void> {
     receiveLoop(channel).catch((err) => { if (!sockets[channel].closed) log(`${channel} loop: ${err.message}`); });
   }
   heartbeatLoop().catch((err) => { if (!sockets.hb.closed) log(`heartbeat: ${err.message}`); });
+  greetSubscribers().catch((err) => { if (!sockets.iopub.closed) log(`iopub subscriptions: ${err.message}`); });
 }
 
 start().catch((err) => port.postMessage({ type: "failed", error: String(err?.message ?? err) } satisfies FromWorker));

@@ -6,8 +6,8 @@
 export { DISPLAY_SYMBOL, isDisplayable, RichOutput } from "./bundle";
 export type { Displayable, MimeBundle } from "./bundle";
 export { format, formatNow, inspectText, sniffImage } from "./format";
-export { clearOutput, display, updateDisplay } from "./display";
-export type { DisplayHandle } from "./display";
+export { clearOutput, display, DisplayHandle, updateDisplay } from "./display";
+export type { DisplayCallOptions } from "./display";
 export { currentDisplay, DISPLAY_HOST_KEY, newDisplayId, registerDisplayHost } from "./hook";
 export type { DisplayHost, DisplayOptions, DisplayTarget } from "./hook";
 export { html, md, svg } from "./helpers";
