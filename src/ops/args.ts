@@ -31,7 +31,7 @@ export interface ArgSpec {
  * // function narrow(x: Tensor, ...args: unknown[])
  * const { dim, start, length } = parseArgs<{ dim: number; start: number; length: number }>("narrow", args, ["dim", "start", "length"], {}, { required: 3 });
  */
-export function parseArgs<T extends Record<string, unknown>>(fn: string, args: readonly unknown[], names: readonly (keyof T & string)[], defaults: Partial<T> = {}, spec: ArgSpec = {}): T {
+export function parseArgs<T extends object>(fn: string, args: readonly unknown[], names: readonly (keyof T & string)[], defaults: Partial<T> = {}, spec: ArgSpec = {}): T {
   const out: Record<string, unknown> = { ...defaults };
   let positional: readonly unknown[] = args;
   const n = args.length, last = args[n - 1];
