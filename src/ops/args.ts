@@ -21,6 +21,8 @@ export interface ArgSpec {
    * there is data, not the options object. `model.loadStateDict(sd)` vs `model.loadStateDict(sd, {strict})`.
    */
   dataObjects?: number;
+  /** Other accepted spellings of option names (`{ TMax: "tMax" }` for PyTorch's `T_max`). */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -37,11 +39,13 @@ export function parseArgs<T extends object>(fn: string, args: readonly unknown[]
   const n = args.length, last = args[n - 1];
   if (n > (spec.dataObjects ?? 0) && isOptions(last)) {
     positional = args.slice(0, -1);
-    for (const k of Object.keys(last)) {
+    for (const key of Object.keys(last)) {
+      const k = spec.aliases?.[key] ?? key;
+      if (k !== key && key in last && k in last) throw new TypeError(`${fn}() got multiple values for argument '${k}' ('${key}' and '${k}')`);
       const i = names.indexOf(k as keyof T & string);
       if (i < 0) throw new TypeError(`${fn}() got an unexpected option '${k}'; accepted: ${names.join(", ")}`);
       if (i < positional.length && positional[i] !== undefined) throw new TypeError(`${fn}() got multiple values for argument '${k}'`);
-      if (last[k] !== undefined) out[k] = last[k];
+      if (last[key] !== undefined) out[k] = last[key];
     }
   }
   if (positional.length > names.length) throw new TypeError(`${fn}() takes at most ${names.length} arguments after its inputs (${positional.length} given): ${names.join(", ")}`);

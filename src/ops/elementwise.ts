@@ -224,7 +224,8 @@ export function div(a: TensorOrScalar, b: TensorOrScalar, ...args: RoundingArgs)
   const q = floorDivide(a, b);
   if (roundingMode === "floor") return q;
   // Truncation differs from flooring where the division is inexact and the operands' signs differ.
-  const inexact = ne(remainder(a, b), 0), signsDiffer = ne(lt(a, 0), lt(b, 0));
+  const sgn = (v: TensorOrScalar) => (v instanceof Tensor ? sign(v) : Math.sign(Number(v)));
+  const inexact = ne(remainder(a, b), 0), signsDiffer = lt(mul(sgn(a), sgn(b)), 0);
   return where(logicalAnd(inexact, signsDiffer), add(q, 1), q);
 }
 /** a ** b. */
@@ -254,8 +255,12 @@ defineOp<{}>({
   },
 });
 
-/** Elements of `a` where `cond` is true, else of `b`. */
-export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+/** Elements of `a` where `cond` is true, else of `b` (torch.where(condition, input, other)). */
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor;
+export function where(opts: { condition: Tensor; input: TensorOrScalar; other: TensorOrScalar }): Tensor;
+export function where(...args: unknown[]): Tensor {
+  let [cond, a, b] = args as [Tensor, TensorOrScalar, TensorOrScalar];
+  if (args.length !== 3) ({ condition: cond, input: a, other: b } = parseArgs<{ condition: Tensor; input: TensorOrScalar; other: TensorOrScalar }>("where", args, ["condition", "input", "other"], {}, { required: 3 }));
   const [ta, tb] = promoteOperands("where", a, b);
   return bind1("where", [cond, ta, tb]);
 }
