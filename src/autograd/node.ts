@@ -3,9 +3,25 @@ import type { Tensor, Storage } from "../tensor/tensor";
 import type { DType } from "../tensor/dtype";
 import type { OpDef } from "../ops/registry";
 
+// PyTorch's node names where flowbook's op differs from the ATen function that PyTorch records.
+const TORCH_NODE: Record<string, string> = {
+  cast: "ToCopy", concat: "Cat", reshape: "View", matmul: "Mm", linear: "Addmm", tile: "Repeat", floor_divide: "FloorDivide",
+  logical_not: "LogicalNot", indexSelect: "IndexSelect", gatherND: "Index", scatterND: "IndexPut", sliceScatter: "SliceScatter",
+};
+const nodeNames = new Map<string, string>();
+/** `AddBackward0` for op "add": PyTorch's grad_fn naming (CamelCase ATen name + "Backward0"). */
+function backwardName(op: string): string {
+  let n = nodeNames.get(op);
+  if (n === undefined) {
+    const base = TORCH_NODE[op] ?? op.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+    nodeNames.set(op, (n = `${base}Backward0`));
+  }
+  return n;
+}
+
 /** One recorded op application. */
 export class GradNode {
-  /** Op name, shown as `grad_fn=<AddBackward>`. */
+  /** PyTorch's node name (`MulBackward0`), shown as `grad_fn=<MulBackward0>`. */
   readonly name: string;
   /** @internal freed once backward ran through without retainGraph. */
   freed = false;
@@ -19,7 +35,7 @@ export class GradNode {
     /** @internal */ readonly attrs: unknown,
     /** Source line of the user's code that created this node (nn.Graph shows it). */ readonly sourceLine?: string,
   ) {
-    this.name = op.name.charAt(0).toUpperCase() + op.name.slice(1);
+    this.name = backwardName(op.name);
     const v = new Array<number>(inputs.length + outputs.length);
     for (let i = 0; i < inputs.length; i++) v[i] = inputs[i]._storage?.version ?? 0; // device-resident data gets host storage at version 0 when first read
     for (let i = 0; i < outputs.length; i++) v[inputs.length + i] = outputs[i]._storage?.version ?? 0;
@@ -57,7 +73,7 @@ const TORCH_TYPES: Record<DType, string> = {
 };
 
 function modifiedError(t: Tensor, st: Storage, expected: number): Error {
-  const of = t.gradFn ? `, which is output ${t._outputIndex} of ${t.gradFn.name}Backward,` : "";
+  const of = t.gradFn ? `, which is output ${t._outputIndex} of ${t.gradFn.name},` : "";
   return new Error(
     `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
     `[torch.${TORCH_TYPES[t.dtype]} [${t.shape.join(", ")}]]${of} is at version ${st.version}; expected version ${expected} instead. ` +

@@ -22,6 +22,7 @@ import { noGrad } from "../autograd/mode";
 import { cast } from "../ops/elementwise";
 import { copy_, zero_ } from "../ops/inplace";
 import { toDevice } from "../ops/transfer";
+import { parseArgs, isOptions } from "../ops/args";
 import { Parameter, replaceData } from "./parameter";
 import { addIndent } from "./pyrepr";
 import { enterModule, exitModule } from "../graph/scope";
@@ -275,8 +276,14 @@ export class Module<In extends unknown[] = any[], Out = any> {
    * throw; with `strict` (the default) missing and unexpected keys throw too, all listed in one error as
    * PyTorch words it. Returns the missing and unexpected keys.
    */
-  loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): IncompatibleKeys {
-    const strict = opts.strict ?? true;
+  loadStateDict(stateDict: StateDict | Map<string, Tensor>, strict?: boolean | { strict?: boolean }): IncompatibleKeys;
+  loadStateDict(opts: { stateDict: StateDict | Map<string, Tensor>; strict?: boolean }): IncompatibleKeys;
+  loadStateDict(...args: unknown[]): IncompatibleKeys {
+    // A state dict is itself a plain object: only a second argument can be the options object.
+    const a = args.length === 1 && isOptions(args[0]) && "stateDict" in args[0] && !(args[0].stateDict instanceof Tensor)
+      ? parseArgs<{ stateDict: StateDict | Map<string, Tensor>; strict: boolean }>("load_state_dict", args, ["stateDict", "strict"], { strict: true }, { required: 1 })
+      : parseArgs<{ stateDict: StateDict | Map<string, Tensor>; strict: boolean }>("load_state_dict", args, ["stateDict", "strict"], { strict: true }, { required: 1, dataObjects: 1 });
+    const { stateDict, strict } = a;
     const sd = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const missingKeys: string[] = [], unexpectedKeys: string[] = [], errors: string[] = [];
     const load = (m: Module, prefix: string) => {

@@ -5,6 +5,10 @@ import { noGrad } from "../autograd/mode";
 import { abs, add, div, minimum, mul, pow, sqrt } from "../ops/elementwise";
 import { sum } from "../ops/reduce";
 import { writeInPlace } from "../optim/update";
+import { parseArgs } from "../ops/args";
+
+/** Options of clipGradNorm (its parameters after `parameters`, by name). */
+export interface ClipOptions { maxNorm?: number; normType?: number | "inf"; errorIfNonfinite?: boolean }
 
 const gradsOf = (params: Tensor | Iterable<Tensor>) => (params instanceof Tensor ? [params] : [...params]).map((p) => p.grad).filter((g): g is Tensor => g !== null);
 
@@ -26,7 +30,11 @@ function norm(g: Tensor, p: number): Tensor {
  * were one vector) is at most `maxNorm`; returns the total norm before clipping, as a 0-d tensor.
  * @example const total = nn.utils.clipGradNorm(model.parameters(), 1.0)
  */
-export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, errorIfNonfinite = false): Tensor {
+export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: number | ClipOptions, normType?: number | ClipOptions, errorIfNonfinite?: boolean | ClipOptions): Tensor;
+export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, ...args: unknown[]): Tensor {
+  const o = parseArgs<Required<ClipOptions>>("clip_grad_norm_", args, ["maxNorm", "normType", "errorIfNonfinite"], { normType: 2, errorIfNonfinite: false }, { required: 1 });
+  const { maxNorm, errorIfNonfinite } = o, normType = o.normType === "inf" ? Infinity : Number(o.normType); // PyTorch also accepts "inf"
+  if (Number.isNaN(normType)) throw new TypeError(`clip_grad_norm_(): normType must be a number, got ${JSON.stringify(o.normType)}`);
   const grads = gradsOf(parameters);
   if (grads.length === 0) return Tensor._fromArray(Float32Array.of(0), [], "float32");
   return noGrad(() => {
@@ -48,7 +56,8 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
 }
 
 /** Clamps every gradient element of `parameters` to [-clipValue, clipValue] in place. */
-export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
+export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: number | { clipValue: number }): void {
+  clipValue = parseArgs<{ clipValue: number }>("clip_grad_value_", [clipValue], ["clipValue"], {}, { required: 1 }).clipValue;
   noGrad(() => {
     for (const g of gradsOf(parameters)) {
       const lo = Tensor._fromArray(Float64Array.of(-clipValue), [], "float64").type(g.dtype);

@@ -180,22 +180,53 @@ export function promoteOperands(name: string, a: TensorOrScalar, b: TensorOrScal
 const bin = (name: string) => (a: TensorOrScalar, b: TensorOrScalar) => bind1(name, promoteOperands(name, a, b));
 const cmp = (name: string) => (a: TensorOrScalar, b: TensorOrScalar) => bind1(name, promoteOperands(name, a, b));
 
-/** a + alpha * b, with broadcasting. */
-export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
-  return bind1("add", promoteOperands("add", a, alpha === 1 ? b : b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha));
+/** add/sub's optional `alpha`, positionally or as `{ alpha }`. */
+export type AlphaArgs = [alpha?: number] | [{ alpha?: number }];
+/** div's optional `roundingMode`, positionally or as `{ roundingMode }`. */
+export type RoundingArgs = [roundingMode?: RoundingMode] | [{ roundingMode?: RoundingMode }];
+const ALPHA = ["alpha"] as const;
+/** `b * alpha` for add/sub's optional alpha (PyTorch's `alpha=1`), read positionally or as `{alpha}`. */
+function scaled(fn: string, b: TensorOrScalar, args: readonly unknown[]): TensorOrScalar {
+  if (args.length === 0) return b; // the hot path: no alpha
+  const { alpha } = parseArgs<{ alpha: number }>(fn, args, ALPHA, { alpha: 1 });
+  if (typeof alpha !== "number") throw new TypeError(`${fn}(): alpha must be a number, got ${String(alpha)}`);
+  return alpha === 1 ? b : b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
 }
-/** a - alpha * b, with broadcasting. */
-export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
-  return bind1("sub", promoteOperands("sub", a, alpha === 1 ? b : b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha));
+
+/** a + alpha * b, with broadcasting. @example flow.add(a, b, 2); flow.add(a, b, { alpha: 2 }) */
+export function add(a: TensorOrScalar, b: TensorOrScalar, ...args: AlphaArgs): Tensor {
+  return bind1("add", promoteOperands("add", a, scaled("add", b, args)));
+}
+/** a - alpha * b, with broadcasting. @example flow.sub(a, b, { alpha: 0.5 }) */
+export function sub(a: TensorOrScalar, b: TensorOrScalar, ...args: AlphaArgs): Tensor {
+  return bind1("sub", promoteOperands("sub", a, scaled("sub", b, args)));
 }
 /** b - a (PyTorch's rsub). */
 export const rsub = (a: TensorOrScalar, b: TensorOrScalar): Tensor => sub(b, a);
 /** a * b, with broadcasting. */
 export const mul = bin("mul");
-/** True division a / b (integer inputs give float32), as torch.div without rounding_mode. */
-export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
+
+/** torch.div's rounding_mode: none (true division), "trunc" (toward zero) or "floor" (toward -inf). */
+export type RoundingMode = "trunc" | "floor" | null;
+/**
+ * a / b. Without a rounding mode this is true division (integer inputs give float32); `roundingMode: "trunc"`
+ * or `"floor"` rounds the quotient and keeps integer dtypes, as torch.div does. Rounded division has a zero
+ * gradient, as in PyTorch.
+ * @example flow.div(x, 2); flow.div(x, 2, { roundingMode: "floor" }); flow.div(x, 2, "trunc")
+ */
+export function div(a: TensorOrScalar, b: TensorOrScalar, ...args: RoundingArgs): Tensor {
   const dtype = resultType(a, b);
-  return bind1("div", promoteOperands("div", a, b, isFloating(dtype) ? dtype : "float32"));
+  if (args.length === 0) return bind1("div", promoteOperands("div", a, b, isFloating(dtype) ? dtype : "float32"));
+  const { roundingMode } = parseArgs<{ roundingMode: RoundingMode }>("div", args, ["roundingMode"], { roundingMode: null });
+  if (roundingMode === null) return div(a, b);
+  if (roundingMode !== "trunc" && roundingMode !== "floor") throw new RangeError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(roundingMode)}'`);
+  if (isFloating(dtype)) return roundingMode === "floor" ? floor(div(a, b)) : trunc(div(a, b));
+  const q = floorDivide(a, b);
+  if (roundingMode === "floor") return q;
+  // Truncation differs from flooring where the division is inexact and the operands' signs differ.
+  const sgn = (v: TensorOrScalar) => (v instanceof Tensor ? sign(v) : Math.sign(Number(v)));
+  const inexact = ne(remainder(a, b), 0), signsDiffer = lt(mul(sgn(a), sgn(b)), 0);
+  return where(logicalAnd(inexact, signsDiffer), add(q, 1), q);
 }
 /** a ** b. */
 export const pow = bin("pow");
@@ -224,8 +255,12 @@ defineOp<{}>({
   },
 });
 
-/** Elements of `a` where `cond` is true, else of `b`. */
-export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+/** Elements of `a` where `cond` is true, else of `b` (torch.where(condition, input, other)). */
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor;
+export function where(opts: { condition: Tensor; input: TensorOrScalar; other: TensorOrScalar }): Tensor;
+export function where(...args: unknown[]): Tensor {
+  let [cond, a, b] = args as [Tensor, TensorOrScalar, TensorOrScalar];
+  if (args.length !== 3) ({ condition: cond, input: a, other: b } = parseArgs<{ condition: Tensor; input: TensorOrScalar; other: TensorOrScalar }>("where", args, ["condition", "input", "other"], {}, { required: 3 }));
   const [ta, tb] = promoteOperands("where", a, b);
   return bind1("where", [cond, ta, tb]);
 }
@@ -487,10 +522,11 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor
 
 declare module "../tensor/tensor" {
   interface Tensor {
-    /** this + alpha * other */ add(other: TensorOrScalar, alpha?: number): Tensor;
-    /** this - alpha * other */ sub(other: TensorOrScalar, alpha?: number): Tensor;
+    /** this + alpha * other: `x.add(y, 2)` or `x.add(y, { alpha: 2 })` */ add(other: TensorOrScalar, alpha?: number | { alpha?: number }): Tensor;
+    /** this - alpha * other */ sub(other: TensorOrScalar, alpha?: number | { alpha?: number }): Tensor;
     /** this * other */ mul(other: TensorOrScalar): Tensor;
-    /** this / other (true division) */ div(other: TensorOrScalar): Tensor;
+    /** this / other (true division, or rounded with `{ roundingMode: "floor" | "trunc" }`) */ div(other: TensorOrScalar, roundingMode?: RoundingMode | { roundingMode?: RoundingMode }): Tensor;
+    /** Elements of this where `condition`, else of `other` (`torch.Tensor.where`). */ where(condition: Tensor, other: TensorOrScalar): Tensor;
     /** this ** exponent */ pow(exponent: TensorOrScalar): Tensor;
     /** Elementwise maximum. */ maximum(other: Tensor): Tensor;
     /** Elementwise minimum. */ minimum(other: Tensor): Tensor;
@@ -523,10 +559,11 @@ declare module "../tensor/tensor" {
 }
 
 addTensorMethods({
-  add(o: TensorOrScalar, alpha?: number) { return add(this, o, alpha); },
-  sub(o: TensorOrScalar, alpha?: number) { return sub(this, o, alpha); },
+  add(o: TensorOrScalar, ...a: AlphaArgs) { return add(this, o, ...a); },
+  sub(o: TensorOrScalar, ...a: AlphaArgs) { return sub(this, o, ...a); },
   mul(o: TensorOrScalar) { return mul(this, o); },
-  div(o: TensorOrScalar) { return div(this, o); },
+  div(o: TensorOrScalar, ...a: RoundingArgs) { return div(this, o, ...a); },
+  where(c: Tensor, o: TensorOrScalar) { return where(c, this, o); },
   pow(o: TensorOrScalar) { return pow(this, o); },
   maximum(o: Tensor) { return maximum(this, o); },
   minimum(o: Tensor) { return minimum(this, o); },

@@ -14,7 +14,8 @@ import { full } from "../tensor/creation";
 import { defineOp, Meta } from "./registry";
 import { bind1 } from "./dispatch";
 import { addTensorMethods } from "./methods";
-import { isOptions } from "./args";
+import { parseArgs } from "./args";
+import { isFloating } from "../tensor/dtype";
 import { int, str } from "../onnx/proto";
 import { reshape, expand } from "./shape";
 import { broadcastShapes } from "./broadcast";
@@ -44,6 +45,25 @@ export function checkIndices(idx: Tensor, size: number, dim: number, msg?: (v: n
 
 function requireInt64(op: string, idx: Meta): void {
   if (idx.dtype !== "int64") throw new TypeError(`${op}(): Expected dtype int64 for index (got ${idx.dtype})`);
+}
+
+/**
+ * An index tensor as int64. JS numbers have no integer type, so `flow.tensor([0, 2])` is float32; where
+ * PyTorch decides by dtype, flowbook accepts any integer dtype, and a floating tensor whose values are all
+ * integral (checked on the host, NaN/inf/fractions rejected naming the op and argument), converting it to
+ * int64. Bool tensors are refused (they are masks, not indices).
+ */
+export function asIndex(op: string, arg: string, t: Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}(): argument '${arg}' must be a Tensor, got ${typeof t}`);
+  if (t.dtype === "int64") return t;
+  if (t.dtype === "bool") throw new TypeError(`${op}(): Expected dtype int64 for ${arg} (got bool; use a mask function such as maskedSelect for masks)`);
+  if (isFloating(t.dtype) && !t.isSymbolic) {
+    const v = cast(t, "float64")._host() as Float64Array;
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isInteger(v[i])) throw new TypeError(`${op}(): ${arg} is a ${t.dtype} tensor used as indices, but it holds the non-integral value ${v[i]}; pass integers (or an int64 tensor)`);
+    }
+  }
+  return cast(t, "int64");
 }
 
 // ---- gather / scatter along one dim (GatherElements / ScatterElements) -------------------------------
@@ -105,8 +125,18 @@ function cropTo(t: Tensor, shape: readonly number[]): Tensor {
   return bind1("slice", [t], r);
 }
 
-/** `out[i][j] = x[i][index[i][j]]` for dim 1 (PyTorch's gather). `index` is int64 with x's rank. */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+/**
+ * `out[i][j] = x[i][index[i][j]]` for dim 1 (PyTorch's gather). `index` has x's rank; a float tensor of
+ * integral values is accepted as indices (see asIndex). `sparseGrad` is accepted and ignored (dense here).
+ * @example x.gather(1, idx); flow.gather(x, { dim: 1, index: idx })
+ */
+export function gather(x: Tensor, dim: number, index: Tensor, opts?: { sparseGrad?: boolean }): Tensor;
+export function gather(x: Tensor, opts: { dim: number; index: Tensor; sparseGrad?: boolean }): Tensor;
+export function gather(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ dim: number; index: Tensor; sparseGrad: boolean }>("gather", args, ["dim", "index", "sparseGrad"], {}, { required: 2 });
+  return gatherImpl(x, a.dim, asIndex("gather", "index", a.index));
+}
+function gatherImpl(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, "gather");
   checkElementsIndex("gather", x, index, d);
   const idx = checkIndices(index, x.shape[d] ?? 1, d);
@@ -117,6 +147,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: TensorOrScalar, reduction: Reduction): Tensor {
   const d = normalizeDim(dim, x.ndim, op);
   const s = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x);
+  index = asIndex(op, "index", index);
   checkElementsIndex(op, x, index, d, s.ndim === 0 ? undefined : s);
   const idx = checkIndices(index, x.shape[d] ?? 1, d);
   const vals = s.ndim === 0 ? expand(s, idx.shape) : cropTo(s, idx.shape);
@@ -127,15 +158,21 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
  * Writes `src` (a tensor, or a scalar value) into a copy of `x` at `index` along `dim`:
  * `out[index[i][j]][j] = src[i][j]` for dim 0. `reduce: "add" | "multiply"` combines instead of overwriting.
  */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar, opts: { reduce?: "add" | "multiply" } = {}): Tensor {
-  const red: Reduction = opts.reduce === undefined ? "none" : opts.reduce === "add" ? "add" : opts.reduce === "multiply" ? "mul" : badReduce(opts.reduce);
-  return scatterImpl("scatter", x, dim, index, src, red);
+export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar, reduce?: ScatterReduce | { reduce?: ScatterReduce }): Tensor;
+export function scatter(x: Tensor, opts: { dim: number; index: Tensor; src: TensorOrScalar; reduce?: ScatterReduce }): Tensor;
+export function scatter(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ dim: number; index: Tensor; src: TensorOrScalar; reduce: ScatterReduce | null }>("scatter", args, ["dim", "index", "src", "reduce"], { reduce: null }, { required: 3 });
+  const red: Reduction = a.reduce === null ? "none" : a.reduce === "add" ? "add" : a.reduce === "multiply" ? "mul" : badReduce(a.reduce);
+  return scatterImpl("scatter", x, a.dim, a.index, a.src, red);
 }
 function badReduce(r: unknown): never { throw new RangeError(`reduce argument must be either add or multiply (got ${JSON.stringify(r)})`); }
 
 /** `scatter` with reduce "add": repeated indices add up. */
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  return scatterImpl("scatter_add", x, dim, index, src, "add");
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor;
+export function scatterAdd(x: Tensor, opts: { dim: number; index: Tensor; src: Tensor }): Tensor;
+export function scatterAdd(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ dim: number; index: Tensor; src: Tensor }>("scatter_add", args, ["dim", "index", "src"], {}, { required: 3 });
+  return scatterImpl("scatter_add", x, a.dim, a.index, a.src, "add");
 }
 
 // ---- index_select (Gather on one axis) ----------------------------------------------------------
@@ -162,10 +199,16 @@ defineOp<{ dim: number }>({
   vjp: ({ grads: [g], inputs: [x, idx], attrs: { dim } }) => [indexAdd(zerosOf(x.shape, g!), dim, idx, g!), null],
 });
 
-/** Rows (or slices along `dim`) of `x` picked by a 1-D int64 `index`: `x.indexSelect(0, idx)`. */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  const d = normalizeDim(dim, x.ndim, "index_select");
-  if (index.dtype === "int32") index = cast(index, "int64");
+/**
+ * Rows (or slices along `dim`) of `x` picked by a 1-D `index`: `x.indexSelect(0, idx)`. Integer index
+ * tensors of any dtype, and float tensors of integral values, are accepted (see asIndex).
+ */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor;
+export function indexSelect(x: Tensor, opts: { dim: number; index: Tensor }): Tensor;
+export function indexSelect(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ dim: number; index: Tensor }>("index_select", args, ["dim", "index"], {}, { required: 2 });
+  const d = normalizeDim(a.dim, x.ndim, "index_select");
+  const index = asIndex("index_select", "index", a.index);
   if (index.ndim > 1) throw new RangeError("index_select(): Index is supposed to be a vector");
   const idx = index.ndim === 0 ? reshape(index, [1]) : index;
   if (x.ndim === 0) return bind1("indexSelect", [reshape(x, [1]), checkIndices(idx, 1, 0, () => "index out of range in self")], { dim: 0 }).reshape([]);
@@ -173,16 +216,20 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /** `x` with `alpha * source` added at the positions `index` picks along `dim` (PyTorch's index_add). */
-export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {
-  const d = normalizeDim(dim, x.ndim, "index_add");
-  const src = opts.alpha === undefined || opts.alpha === 1 ? source : source.mul(opts.alpha);
+export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, alpha?: number | { alpha?: number }): Tensor;
+export function indexAdd(x: Tensor, opts: { dim: number; index: Tensor; source: Tensor; alpha?: number }): Tensor;
+export function indexAdd(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ dim: number; index: Tensor; source: Tensor; alpha: number }>("index_add", args, ["dim", "index", "source", "alpha"], { alpha: 1 }, { required: 3 });
+  const d = normalizeDim(a.dim, x.ndim, "index_add");
+  const index = asIndex("index_add", "index", a.index), alpha = a.alpha;
+  const src = alpha === 1 ? a.source : a.source.mul(alpha);
   if (index.ndim > 1) throw new RangeError("index_add_(): Index is supposed to be a vector");
   const n = index.numel();
   if (src.ndim !== x.ndim || src.shape[d] !== n) {
     throw new RangeError(`index_add_(): Number of indices (${n}) should be equal to source.size(dim) (${src.shape[d]}), source [${src.shape.join(", ")}]`);
   }
   const idxShape = x.shape.map((_, k) => (k === d ? n : 1));
-  const idx = expand(reshape(cast(index, "int64"), idxShape), src.shape);
+  const idx = expand(reshape(index, idxShape), src.shape);
   return scatterImpl("index_add", x, d, idx, src, "add");
 }
 
@@ -262,7 +309,11 @@ export function scatterND(x: Tensor, idx: Tensor, updates: Tensor, reduction: Re
 // ---- derived: takeAlongDim, maskedFill, maskedSelect, nonzero ------------------------------------
 
 /** Values of `x` at `indices` along `dim`, broadcasting the other dims (flattened when `dim` is omitted). */
-export function takeAlongDim(x: Tensor, indices: Tensor, dim?: number | null): Tensor {
+export function takeAlongDim(x: Tensor, indices: Tensor, dim?: number | null | { dim?: number | null }): Tensor;
+export function takeAlongDim(x: Tensor, opts: { indices: Tensor; dim?: number | null }): Tensor;
+export function takeAlongDim(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ indices: Tensor; dim: number | null }>("take_along_dim", args, ["indices", "dim"], { dim: null }, { required: 1 });
+  const indices = asIndex("take_along_dim", "indices", a.indices), dim = a.dim;
   if (dim === undefined || dim === null) return gather(reshape(x, [-1]), 0, reshape(indices, [-1]));
   const d = normalizeDim(dim, x.ndim, "take_along_dim");
   if (indices.ndim !== x.ndim) throw new RangeError(`torch.take_along_dim(): input and indices should have the same number of dimensions, but got ${x.ndim} dimensions for input, and ${indices.ndim} dimensions for indices`);
@@ -278,7 +329,10 @@ function checkMask(op: string, mask: Tensor): Tensor {
 }
 
 /** `x` with `value` where `mask` is true (mask broadcasts; a value tensor must be 0-d). */
-export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor;
+export function maskedFill(x: Tensor, opts: { mask: Tensor; value: TensorOrScalar }): Tensor;
+export function maskedFill(x: Tensor, ...args: unknown[]): Tensor {
+  const { mask, value } = parseArgs<{ mask: Tensor; value: TensorOrScalar }>("masked_fill", args, ["mask", "value"], {}, { required: 2 });
   const m = checkMask("masked_fill_", mask);
   if (value instanceof Tensor) {
     if (value.ndim !== 0) throw new RangeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
@@ -288,10 +342,11 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tens
 }
 
 /** Elements of `x` where `mask` (broadcast together) is true, as a 1-D tensor. */
-export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
-  const m = checkMask("masked_select", mask);
+export function maskedSelect(x: Tensor, mask: Tensor | { mask: Tensor }): Tensor {
+  const m0 = parseArgs<{ mask: Tensor }>("masked_select", [mask], ["mask"], {}, { required: 1 }).mask;
+  const m = checkMask("masked_select", m0);
   const shape = broadcastShapes("masked_select", x.shape, m.shape);
-  const flatIdx = nonzero(reshape(expand(m, shape), [-1]), { asTuple: true }) as Tensor[];
+  const flatIdx = nonzero(reshape(expand(m, shape), [-1]), true) as Tensor[];
   return indexSelect(reshape(expand(x, shape), [-1]), 0, flatIdx[0]);
 }
 
@@ -299,7 +354,8 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
  * Indices of the non-zero elements: an int64 tensor [n, ndim], or with `asTuple` one 1-D tensor per dim.
  * Reads the data on the host (the output's size depends on the values).
  */
-export function nonzero(x: Tensor, opts: { asTuple?: boolean } = {}): Tensor | Tensor[] {
+export function nonzero(x: Tensor, ...args: [asTuple?: boolean] | [{ asTuple?: boolean }]): Tensor | Tensor[] {
+  const opts = parseArgs<{ asTuple: boolean }>("nonzero", args, ["asTuple"], { asTuple: false });
   const data = x._host("nonzero()");
   const isNZ = nonzeroTest(x.dtype, data);
   const hits: number[] = [];
@@ -321,36 +377,32 @@ function nonzeroTest(dtype: DType, data: TypedArray): (i: number) => boolean {
   return (i) => (data as Float32Array)[i] !== 0;
 }
 
+type ScatterReduce = "add" | "multiply";
 declare module "../tensor/tensor" {
   interface Tensor {
-    /** Values along `dim` at `index` (same rank as this): `x.gather(1, idx)`. */
-    gather(dim: number, index: Tensor): Tensor;
+    /** Values along `dim` at `index` (same rank as this): `x.gather(1, idx)` or `x.gather({ dim: 1, index: idx })`. */
+    gather(dim: number | { dim: number; index: Tensor }, index?: Tensor): Tensor;
     /** Copy with `src` written at `index` along `dim` (reduce "add"/"multiply" to combine). */
-    scatter(dim: number, index: Tensor, src: TensorOrScalar, opts?: { reduce?: "add" | "multiply" }): Tensor;
+    scatter(dim: number | { dim: number; index: Tensor; src: TensorOrScalar; reduce?: ScatterReduce }, index?: Tensor, src?: TensorOrScalar, reduce?: ScatterReduce | { reduce?: ScatterReduce }): Tensor;
     /** Copy with `src` added at `index` along `dim`. */
-    scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
-    /** Slices along `dim` picked by a 1-D int64 index. */
-    indexSelect(dim: number, index: Tensor): Tensor;
+    scatterAdd(dim: number | { dim: number; index: Tensor; src: Tensor }, index?: Tensor, src?: Tensor): Tensor;
+    /** Slices along `dim` picked by a 1-D index. */
+    indexSelect(dim: number | { dim: number; index: Tensor }, index?: Tensor): Tensor;
     /** Copy with `alpha * source` added at `index` along `dim`. */
-    indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor;
+    indexAdd(dim: number | { dim: number; index: Tensor; source: Tensor; alpha?: number }, index?: Tensor, source?: Tensor, alpha?: number | { alpha?: number }): Tensor;
     /** Gather with broadcasting (flattened when dim is omitted). */
-    takeAlongDim(indices: Tensor, dim?: number | null): Tensor;
+    takeAlongDim(indices: Tensor | { indices: Tensor; dim?: number | null }, dim?: number | null | { dim?: number | null }): Tensor;
     /** Copy with `value` where `mask` is true. */
-    maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
+    maskedFill(mask: Tensor | { mask: Tensor; value: TensorOrScalar }, value?: TensorOrScalar): Tensor;
     /** 1-D tensor of the elements where `mask` is true. */
-    maskedSelect(mask: Tensor): Tensor;
+    maskedSelect(mask: Tensor | { mask: Tensor }): Tensor;
     /** Indices of non-zero elements ([n, ndim] int64, or one tensor per dim with asTuple). */
-    nonzero(opts?: { asTuple?: boolean }): Tensor | Tensor[];
+    nonzero(asTuple?: boolean | { asTuple?: boolean }): Tensor | Tensor[];
   }
 }
+const fwd = (f: (x: Tensor, ...a: unknown[]) => unknown) => function (this: Tensor, ...a: unknown[]) { return f(this, ...a); };
 addTensorMethods({
-  gather(dim: number, index: Tensor) { return gather(this, dim, index); },
-  scatter(dim: number, index: Tensor, src: TensorOrScalar, opts?: { reduce?: "add" | "multiply" }) { return scatter(this, dim, index, src, opts); },
-  scatterAdd(dim: number, index: Tensor, src: Tensor) { return scatterAdd(this, dim, index, src); },
-  indexSelect(dim: number, index: Tensor) { return indexSelect(this, dim, index); },
-  indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }) { return indexAdd(this, dim, index, source, opts); },
-  takeAlongDim(indices: Tensor, dim?: number | null) { return takeAlongDim(this, indices, dim); },
-  maskedFill(mask: Tensor, value: TensorOrScalar) { return maskedFill(this, mask, value); },
-  maskedSelect(mask: Tensor) { return maskedSelect(this, mask); },
-  nonzero(opts?: { asTuple?: boolean }) { return nonzero(this, isOptions(opts) ? opts : {}); },
+  gather: fwd(gather as never), scatter: fwd(scatter as never), scatterAdd: fwd(scatterAdd as never),
+  indexSelect: fwd(indexSelect as never), indexAdd: fwd(indexAdd as never), takeAlongDim: fwd(takeAlongDim as never),
+  maskedFill: fwd(maskedFill as never), maskedSelect: fwd(maskedSelect as never), nonzero: fwd(nonzero as never),
 });

@@ -18,7 +18,8 @@ import { Tensor } from "../tensor/tensor";
 import { DType, isFloating } from "../tensor/dtype";
 import { isGradEnabled } from "../autograd/mode";
 import { addTensorMethods } from "./methods";
-import { add, sub, mul, div, maximum, minimum, cast, TensorOrScalar } from "./elementwise";
+import { add, sub, mul, div, maximum, minimum, cast, TensorOrScalar, AlphaArgs, RoundingArgs } from "./elementwise";
+import { parseArgs } from "./args";
 import { expand } from "./shape";
 import { maskedFill, scatter, scatterAdd, indexAdd } from "./indexing";
 import { indexPut, IndexItem } from "./slicing";
@@ -56,16 +57,17 @@ function inPlace(x: Tensor, outOfPlace: string, operands: unknown[], rule: CastR
 }
 
 /** `x += alpha * other`, in place. */
-export const add_ = (x: Tensor, other: TensorOrScalar, alpha = 1) => inPlace(x, "add", [other], "same-kind", () => add(x, other, alpha));
+export const add_ = (x: Tensor, other: TensorOrScalar, ...a: AlphaArgs) => inPlace(x, "add", [other], "same-kind", () => add(x, other, ...a));
 /** `x -= alpha * other`, in place. */
-export const sub_ = (x: Tensor, other: TensorOrScalar, alpha = 1) => inPlace(x, "sub", [other], "same-kind", () => sub(x, other, alpha));
+export const sub_ = (x: Tensor, other: TensorOrScalar, ...a: AlphaArgs) => inPlace(x, "sub", [other], "same-kind", () => sub(x, other, ...a));
 /** `x *= other`, in place. */
 export const mul_ = (x: Tensor, other: TensorOrScalar) => inPlace(x, "mul", [other], "same-kind", () => mul(x, other));
-/** `x /= other` (true division), in place. */
-export const div_ = (x: Tensor, other: TensorOrScalar) => inPlace(x, "div", [other], "same-kind", () => div(x, other));
+/** `x /= other` (true division, or rounded with `{ roundingMode }`), in place. */
+export const div_ = (x: Tensor, other: TensorOrScalar, ...a: RoundingArgs) => inPlace(x, "div", [other], "same-kind", () => div(x, other, ...a));
 
 /** Clamps into [min, max] in place (either bound may be null). */
-export function clamp_(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+export function clamp_(x: Tensor, ...args: [min?: TensorOrScalar | null, max?: TensorOrScalar | null] | [{ min?: TensorOrScalar | null; max?: TensorOrScalar | null }]): Tensor {
+  const { min, max } = parseArgs<{ min: TensorOrScalar | null; max: TensorOrScalar | null }>("clamp_", args, ["min", "max"]);
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw new TypeError("clamp_: At least one of 'min' or 'max' must not be None");
   return inPlace(x, "clamp", [min, max], "same-kind", () => {
     let y: Tensor = x;
@@ -87,46 +89,41 @@ export const zero_ = (x: Tensor) => fill_(x, 0);
 
 declare module "../tensor/tensor" {
   interface Tensor {
-    /** In place: this += alpha * other. */ add_(other: TensorOrScalar, alpha?: number): Tensor;
-    /** In place: this -= alpha * other. */ sub_(other: TensorOrScalar, alpha?: number): Tensor;
+    /** In place: this += alpha * other. */ add_(other: TensorOrScalar, ...alpha: AlphaArgs): Tensor;
+    /** In place: this -= alpha * other. */ sub_(other: TensorOrScalar, ...alpha: AlphaArgs): Tensor;
     /** In place: this *= other. */ mul_(other: TensorOrScalar): Tensor;
-    /** In place: this /= other. */ div_(other: TensorOrScalar): Tensor;
-    /** In place: clamps into [min, max]. */ clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
+    /** In place: this /= other. */ div_(other: TensorOrScalar, ...roundingMode: RoundingArgs): Tensor;
+    /** In place: clamps into [min, max]. */ clamp_(min?: TensorOrScalar | null | { min?: TensorOrScalar | null; max?: TensorOrScalar | null }, max?: TensorOrScalar | null): Tensor;
     /** In place: copies `src` (broadcast and converted). */ copy_(src: Tensor): Tensor;
     /** In place: fills with zeros. */ zero_(): Tensor;
     /** In place: fills with `value`. */ fill_(value: TensorOrScalar): Tensor;
-    /** In place: `value` where `mask` is true. */ maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor;
-    /** In place: writes `src` at `index` along `dim`. */ scatter_(dim: number, index: Tensor, src: TensorOrScalar, opts?: { reduce?: "add" | "multiply" }): Tensor;
-    /** In place: adds `src` at `index` along `dim`. */ scatterAdd_(dim: number, index: Tensor, src: Tensor): Tensor;
-    /** In place: adds `alpha * source` at `index` along `dim`. */ indexAdd_(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor;
+    /** In place: `value` where `mask` is true. */ maskedFill_(mask: Tensor | { mask: Tensor; value: TensorOrScalar }, value?: TensorOrScalar): Tensor;
+    /** In place: writes `src` at `index` along `dim`. */ scatter_(dim: number | { dim: number; index: Tensor; src: TensorOrScalar; reduce?: "add" | "multiply" }, index?: Tensor, src?: TensorOrScalar, reduce?: "add" | "multiply" | { reduce?: "add" | "multiply" }): Tensor;
+    /** In place: adds `src` at `index` along `dim`. */ scatterAdd_(dim: number | { dim: number; index: Tensor; src: Tensor }, index?: Tensor, src?: Tensor): Tensor;
+    /** In place: adds `alpha * source` at `index` along `dim`. */ indexAdd_(dim: number | { dim: number; index: Tensor; source: Tensor; alpha?: number }, index?: Tensor, source?: Tensor, alpha?: number | { alpha?: number }): Tensor;
     /**
      * In place: `this[items] = value` (or `+=` with accumulate), with the index form of `x.index`:
      * `x.indexPut_([":", 0], 1)`, `x.indexPut_([idx], vals, true)`. Returns this.
      */
-    indexPut_(items: IndexItem | readonly IndexItem[], value: TensorOrScalar, accumulate?: boolean): Tensor;
+    indexPut_(items: IndexItem | readonly IndexItem[] | { indices: IndexItem | readonly IndexItem[]; values: TensorOrScalar; accumulate?: boolean }, value?: TensorOrScalar, accumulate?: boolean | { accumulate?: boolean }): Tensor;
     /** `this[items] = value` (PyTorch's `x[...] = v`): same as `indexPut_(items, value)`. */
     setIndex(items: IndexItem | readonly IndexItem[], value: TensorOrScalar): Tensor;
   }
 }
+const fwd = (f: unknown) => f as (x: Tensor, ...r: unknown[]) => Tensor;
 addTensorMethods({
-  add_(o: TensorOrScalar, alpha?: number) { return add_(this, o, alpha); },
-  sub_(o: TensorOrScalar, alpha?: number) { return sub_(this, o, alpha); },
+  add_(o: TensorOrScalar, ...a: AlphaArgs) { return add_(this, o, ...a); },
+  sub_(o: TensorOrScalar, ...a: AlphaArgs) { return sub_(this, o, ...a); },
   mul_(o: TensorOrScalar) { return mul_(this, o); },
-  div_(o: TensorOrScalar) { return div_(this, o); },
-  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null) { return clamp_(this, min, max); },
+  div_(o: TensorOrScalar, ...a: RoundingArgs) { return div_(this, o, ...a); },
+  clamp_(...a: unknown[]) { return fwd(clamp_)(this, ...a); },
   copy_(src: Tensor) { return copy_(this, src); },
   zero_() { return zero_(this); },
   fill_(v: TensorOrScalar) { return fill_(this, v); },
-  maskedFill_(mask: Tensor, v: TensorOrScalar) { return inPlace(this, "maskedFill", [v], "unsafe", () => maskedFill(this, mask, v)); },
-  scatter_(dim: number, index: Tensor, src: TensorOrScalar, opts?: { reduce?: "add" | "multiply" }) {
-    return inPlace(this, "scatter", [src], "unsafe", () => scatter(this, dim, index, src, opts));
-  },
-  scatterAdd_(dim: number, index: Tensor, src: Tensor) { return inPlace(this, "scatterAdd", [src], "unsafe", () => scatterAdd(this, dim, index, src)); },
-  indexAdd_(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }) {
-    return inPlace(this, "indexAdd", [source], "unsafe", () => indexAdd(this, dim, index, source, opts));
-  },
-  indexPut_(items: IndexItem | IndexItem[], v: TensorOrScalar, accumulate?: boolean) {
-    return inPlace(this, "indexPut", [v], "unsafe", () => indexPut(this, items, v, accumulate));
-  },
+  maskedFill_(...a: unknown[]) { return inPlace(this, "maskedFill", a, "unsafe", () => fwd(maskedFill)(this, ...a)); },
+  scatter_(...a: unknown[]) { return inPlace(this, "scatter", a, "unsafe", () => fwd(scatter)(this, ...a)); },
+  scatterAdd_(...a: unknown[]) { return inPlace(this, "scatterAdd", a, "unsafe", () => fwd(scatterAdd)(this, ...a)); },
+  indexAdd_(...a: unknown[]) { return inPlace(this, "indexAdd", a, "unsafe", () => fwd(indexAdd)(this, ...a)); },
+  indexPut_(...a: unknown[]) { return inPlace(this, "indexPut", a, "unsafe", () => fwd(indexPut)(this, ...a)); },
   setIndex(items: IndexItem | IndexItem[], v: TensorOrScalar) { return inPlace(this, "indexPut", [v], "unsafe", () => indexPut(this, items, v)); },
 });

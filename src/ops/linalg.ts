@@ -10,7 +10,8 @@ import { bind1 } from "./dispatch";
 import { broadcastShapes } from "./broadcast";
 import { addTensorMethods } from "./methods";
 import { reshape, transpose, permute, expand } from "./shape";
-import { promoteOperands, mul } from "./elementwise";
+import { mul } from "./elementwise";
+import { parseArgs } from "./args";
 import { sum } from "./reduce";
 
 // Host matmul kernels pay off only while the arithmetic is cheaper than a session call (~7 µs).
@@ -76,9 +77,22 @@ defineOp<{}>({
   },
 });
 
-/** Matrix product with broadcasting: `a.matmul(b)` (1-D operands are promoted as in PyTorch). */
+const TORCH_TYPE: Record<string, string> = { float32: "Float", float64: "Double", float16: "Half", int64: "Long", int32: "Int", int8: "Char", uint8: "Byte", bool: "Bool" };
+/** PyTorch does not promote in matrix products: mixed dtypes raise its error (torch 1.13's wording). */
+function sameDType(a: Tensor, b: Tensor): void {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError(`matmul(): expected two Tensors, got ${a instanceof Tensor ? typeof b : typeof a}`);
+  if (a.dtype === b.dtype) return;
+  if (a.ndim === 1 && b.ndim === 1) throw new TypeError(`dot : expected both vectors to have same dtype, but found ${TORCH_TYPE[a.dtype]} and ${TORCH_TYPE[b.dtype]}`);
+  throw new TypeError(`expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]}`);
+}
+
+/**
+ * Matrix product with broadcasting: `a.matmul(b)` (1-D operands are promoted as in PyTorch). Both operands
+ * must have one dtype, as in PyTorch (`expected scalar type Long but found Float`): cast first.
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return bind1("matmul", promoteOperands("matmul", a, b));
+  sameDType(a, b);
+  return bind1("matmul", [a, b]);
 }
 
 /** Product of two matrices (both 2-D, no broadcasting). @example flow.mm(a, b) */
@@ -155,10 +169,14 @@ defineOp<{}>({
  * `x @ weightᵀ + bias` over the last dim of `x` (weight is [out_features, in_features]), as
  * torch.nn.functional.linear. @example flow.linear(x, w, b)
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  if (!bias) return bind1("linear", promoteOperands("linear", x, weight));
-  const [xx, ww] = promoteOperands("linear", x, weight);
-  return bind1("linear", [xx, ww, promoteOperands("linear", bias, xx)[0]]);
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null | { bias?: Tensor | null }): Tensor;
+export function linear(x: Tensor, opts: { weight: Tensor; bias?: Tensor | null }): Tensor;
+export function linear(x: Tensor, ...args: unknown[]): Tensor {
+  const { weight, bias } = parseArgs<{ weight: Tensor; bias: Tensor | null }>("linear", args, ["weight", "bias"], { bias: null }, { required: 1 });
+  sameDType(x, weight);
+  if (!bias) return bind1("linear", [x, weight]);
+  sameDType(x, bias);
+  return bind1("linear", [x, weight, bias]);
 }
 
 // ---- einsum ------------------------------------------------------------------------------------

@@ -404,8 +404,7 @@ export function norm(x: Tensor, ...args: unknown[]): Tensor {
 
 /** log(sum(exp(x))) over `dim`, computed stably (the max is subtracted first). @example x.logsumexp(-1) */
 export function logsumexp(x: Tensor, ...args: unknown[]): Tensor {
-  const a = parseArgs<{ dim: Dims; keepdim: boolean }>("logsumexp", args, ["dim", "keepdim"], { dim: null, keepdim: false });
-  if (a.dim === null) throw new TypeError("logsumexp() missing required argument 'dim'");
+  const a = parseArgs<{ dim: Dims; keepdim: boolean }>("logsumexp", args, ["dim", "keepdim"], { keepdim: false }, { required: 1 });
   const src = isFloating(x.dtype) ? x : cast(x, "float32");
   // The shift is a constant for autograd: the result does not depend on it mathematically.
   const m0 = extremeAll("amax", src.detach(), a.dim, true);
@@ -416,8 +415,7 @@ export function logsumexp(x: Tensor, ...args: unknown[]): Tensor {
 
 /** Running sum along `dim`; integer and bool inputs give int64. @example x.cumsum(0) */
 export function cumsum(x: Tensor, ...args: unknown[]): Tensor {
-  const a = parseArgs<{ dim: number; dtype: DType }>("cumsum", args, ["dim", "dtype"], {});
-  if (a.dim === undefined) throw new TypeError("cumsum() missing required argument 'dim'");
+  const a = parseArgs<{ dim: number; dtype: DType }>("cumsum", args, ["dim", "dtype"], {}, { required: 1 });
   const src = cast(x, a.dtype ?? sumDType(x.dtype));
   const dim = normalizeDim(a.dim, src.ndim, "cumsum");
   if (src.ndim === 0) return reshape(bind1("cumsum", [reshape(src, [1])], { dim: 0, reverse: false }), []);
@@ -432,8 +430,9 @@ function topkOf(x: Tensor, k: number, dim: number, largest: boolean): ValuesIndi
   return valuesIndices(values, indices);
 }
 /** The `k` largest (or smallest) elements along `dim`, sorted, with their indices. @example const { values, indices } = x.topk(3) */
-export function topk(x: Tensor, k: number, ...args: unknown[]): ValuesIndices {
-  const a = parseArgs<{ dim: number; largest: boolean; sorted: boolean }>("topk", args, ["dim", "largest", "sorted"], { dim: -1, largest: true, sorted: true });
+export function topk(x: Tensor, k: number | { k: number; dim?: number; largest?: boolean; sorted?: boolean }, ...args: unknown[]): ValuesIndices {
+  const a = parseArgs<{ k: number; dim: number; largest: boolean; sorted: boolean }>("topk", [k, ...args], ["k", "dim", "largest", "sorted"], { dim: -1, largest: true, sorted: true }, { required: 1 });
+  k = a.k;
   if (!Number.isInteger(k)) throw new TypeError(`topk(): k must be an integer, got ${k}`);
   return topkOf(x, k, a.dim, a.largest);
 }
@@ -488,7 +487,7 @@ declare module "../tensor/tensor" {
     /** Running sum along `dim`. */
     cumsum(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor;
     /** The k largest (or smallest) elements along `dim` with their indices. */
-    topk(k: number, dim?: number | { dim?: number; largest?: boolean; sorted?: boolean }, largest?: boolean, sorted?: boolean): ValuesIndices;
+    topk(k: number | { k: number; dim?: number; largest?: boolean; sorted?: boolean }, dim?: number | { dim?: number; largest?: boolean; sorted?: boolean }, largest?: boolean, sorted?: boolean): ValuesIndices;
     /** Sorted values and indices along `dim` (stable). */
     sort(dim?: number | { dim?: number; descending?: boolean; stable?: boolean }, descending?: boolean): ValuesIndices;
   }
@@ -508,6 +507,6 @@ addTensorMethods({
   norm(...a: unknown[]) { return norm(this, ...a); },
   logsumexp(...a: unknown[]) { return logsumexp(this, ...a); },
   cumsum(...a: unknown[]) { return cumsum(this, ...a); },
-  topk(k: number, ...a: unknown[]) { return topk(this, k, ...a); },
+  topk(k: number | { k: number }, ...a: unknown[]) { return topk(this, k, ...a); },
   sort(...a: unknown[]) { return sort(this, ...a); },
 });

@@ -13,6 +13,10 @@ import { cast } from "./elementwise";
 import { normalizeDims } from "./reduce";
 import { slice, select, fullRegion } from "./slicing";
 import { clone } from "./transfer";
+import { parseArgs, listArgs } from "./args";
+
+/** Casts an overloaded public function to its `(x, ...args)` implementation form (for tensor methods). */
+const fwd = (f: unknown) => f as (x: Tensor, ...r: unknown[]) => never;
 
 /** Resolves a -1 in a target shape and checks the element count, with PyTorch's message. */
 export function inferReshape(from: readonly number[], to: readonly number[]): number[] {
@@ -38,22 +42,22 @@ defineOp<{ shape: number[] }>({
 });
 
 /** Returns a tensor with the same data and a new shape (one dim may be -1). */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  return bind1("reshape", [x], { shape: [...shape] });
+export function reshape(x: Tensor, shape: readonly number[] | { shape: readonly number[] }): Tensor {
+  const s = Array.isArray(shape) ? shape : parseArgs<{ shape: number[] }>("reshape", [shape], ["shape"], {}, { required: 1 }).shape;
+  return bind1("reshape", [x], { shape: [...s] });
 }
 
 declare module "../tensor/tensor" {
   interface Tensor {
     /** Same data, new shape: `x.reshape(2, -1)` or `x.reshape([2, -1])`. */
-    reshape(...shape: number[] | [number[]]): Tensor;
+    reshape(...shape: number[] | [number[]] | [{ shape: number[] }]): Tensor;
     /** Same as reshape (flowbook tensors are always contiguous). */
-    view(...shape: number[] | [number[]]): Tensor;
+    view(...shape: number[] | [number[]] | [{ size: number[] }]): Tensor;
   }
 }
-const shapeOf = (args: (number | number[])[]) => (Array.isArray(args[0]) ? args[0] : args) as number[];
 addTensorMethods({
-  reshape(...s: (number | number[])[]) { return reshape(this, shapeOf(s)); },
-  view(...s: (number | number[])[]) { return reshape(this, shapeOf(s)); },
+  reshape(...s: unknown[]) { return reshape(this, listArgs("reshape", s, "shape")); },
+  view(...s: unknown[]) { return reshape(this, listArgs("view", s, "size")); },
 });
 
 // ---- expand & permute --------------------------------------------------------------------------
@@ -76,7 +80,8 @@ defineOp<{ shape: number[] }>({
 });
 
 /** Broadcasts `x` to `shape` (-1 keeps a dimension). */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+export function expand(x: Tensor, shape: readonly number[] | { size: readonly number[] }): Tensor {
+  if (!Array.isArray(shape)) shape = parseArgs<{ size: number[] }>("expand", [shape], ["size"], {}, { required: 1 }).size;
   if (shape.length === x.ndim && shape.every((d, i) => d === -1 || d === x.shape[i])) return x;
   return bind1("expand", [x], { shape: [...shape] });
 }
@@ -99,14 +104,18 @@ defineOp<{ dims: number[] }>({
 });
 
 /** Reorders dimensions: `x.permute(0, 2, 3, 1)`. Negative dims count from the end. */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+export function permute(x: Tensor, dims: readonly number[] | { dims: readonly number[] }): Tensor {
+  if (!Array.isArray(dims)) dims = parseArgs<{ dims: number[] }>("permute", [dims], ["dims"], {}, { required: 1 }).dims;
   const nd = dims.map((d) => (d < 0 ? d + x.ndim : d));
   if (nd.every((d, i) => d === i)) return x;
   return bind1("permute", [x], { dims: nd });
 }
 
 /** Swaps two dimensions. */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor;
+export function transpose(x: Tensor, opts: { dim0: number; dim1: number }): Tensor;
+export function transpose(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim0, dim1 } = parseArgs<{ dim0: number; dim1: number }>("transpose", args, ["dim0", "dim1"], {}, { required: 2 });
   const dims = [...Array(x.ndim).keys()];
   const a = dim0 < 0 ? dim0 + x.ndim : dim0, b = dim1 < 0 ? dim1 + x.ndim : dim1;
   if (a < 0 || a >= x.ndim || b < 0 || b >= x.ndim) throw new RangeError(`transpose: Dimension out of range (got ${dim0}, ${dim1} for a ${x.ndim}-D tensor)`);
@@ -117,17 +126,17 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 declare module "../tensor/tensor" {
   interface Tensor {
     /** Broadcasts to a larger shape without copying in PyTorch (a copy here). */
-    expand(...shape: number[] | [number[]]): Tensor;
+    expand(...shape: number[] | [number[]] | [{ size: number[] }]): Tensor;
     /** Reorders dimensions. */
-    permute(...dims: number[] | [number[]]): Tensor;
-    /** Swaps two dimensions. */
-    transpose(dim0: number, dim1: number): Tensor;
+    permute(...dims: number[] | [number[]] | [{ dims: number[] }]): Tensor;
+    /** Swaps two dimensions: `x.transpose(0, 1)` or `x.transpose({ dim0: 0, dim1: 1 })`. */
+    transpose(dim0: number | { dim0: number; dim1: number }, dim1?: number): Tensor;
   }
 }
 addTensorMethods({
-  expand(...s: (number | number[])[]) { return expand(this, shapeOf(s)); },
-  permute(...s: (number | number[])[]) { return permute(this, shapeOf(s)); },
-  transpose(a: number, b: number) { return transpose(this, a, b); },
+  expand(...s: unknown[]) { return expand(this, listArgs("expand", s, "size")); },
+  permute(...s: unknown[]) { return permute(this, listArgs("permute", s, "dims")); },
+  transpose(...a: unknown[]) { return fwd(transpose)(this, ...a); },
 });
 
 // ---- concat & tile: the two movement primitives besides reshape/expand/permute and ./slicing's slice ---
@@ -183,10 +192,10 @@ defineOp<{ repeats: number[] }>({
 
 // ---- derived shape ops -------------------------------------------------------------------------
 
-const dimsOf = (args: (number | number[])[]) => (Array.isArray(args[0]) ? args[0] : args) as number[];
-
 /** Flattens dims startDim..endDim into one: `x.flatten(1)` turns [N, C, H, W] into [N, C*H*W]. */
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+export function flatten(x: Tensor, startDim?: number | { startDim?: number; endDim?: number }, endDim?: number): Tensor;
+export function flatten(x: Tensor, ...args: unknown[]): Tensor {
+  const { startDim, endDim } = parseArgs<{ startDim: number; endDim: number }>("flatten", args, ["startDim", "endDim"], { startDim: 0, endDim: -1 });
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim(startDim, x.ndim, "flatten"), e = normalizeDim(endDim, x.ndim, "flatten");
   if (s > e) throw new RangeError("flatten() has invalid args: start_dim cannot come after end_dim");
@@ -194,7 +203,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 /** Splits dim `dim` into `sizes` (one may be -1): `x.unflatten(1, [C, H, W])`. */
-export function unflatten(x: Tensor, dim: number, sizes: number[]): Tensor {
+export function unflatten(x: Tensor, dim: number, sizes: number[]): Tensor;
+export function unflatten(x: Tensor, opts: { dim: number; sizes: number[] }): Tensor;
+export function unflatten(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, sizes } = parseArgs<{ dim: number; sizes: number[] }>("unflatten", args, ["dim", "sizes"], {}, { required: 2 });
   const d = normalizeDim(dim, x.ndim, "unflatten");
   const known = sizes.reduce((a, s) => (s === -1 ? a : a * s), 1);
   const inferred = sizes.map((s) => (s === -1 ? x.shape[d] / known : s));
@@ -211,23 +223,27 @@ export function t(x: Tensor): Tensor {
 }
 
 /** Removes size-1 dims (all, or only `dim`, which may be a list). */
-export function squeeze(x: Tensor, dim?: number | number[] | null): Tensor {
+export function squeeze(x: Tensor, dim?: number | number[] | null | { dim?: number | number[] | null }): Tensor {
+  if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) dim = parseArgs<{ dim: number | number[] | null }>("squeeze", [dim], ["dim"]).dim;
   const dims = dim === undefined || dim === null ? null : (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, x.ndim, "squeeze"));
   const shape = x.shape.filter((s, i) => s !== 1 || (dims !== null && !dims.includes(i)));
   return shape.length === x.ndim ? x : reshape(x, shape);
 }
 
 /** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim]). */
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export function unsqueeze(x: Tensor, dim: number | { dim: number }): Tensor {
+  if (typeof dim !== "number") dim = parseArgs<{ dim: number }>("unsqueeze", [dim], ["dim"], {}, { required: 1 }).dim;
   const d = normalizeDim(dim, x.ndim + 1, "unsqueeze");
   return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
 
 /** Broadcasts `x` to `other`'s shape. */
-export const expandAs = (x: Tensor, other: Tensor): Tensor => expand(x, other.shape);
+export const expandAs = (x: Tensor, other: Tensor | { other: Tensor }): Tensor =>
+  expand(x, (other instanceof Tensor ? other : parseArgs<{ other: Tensor }>("expand_as", [other], ["other"], {}, { required: 1 }).other).shape);
 
 /** Tiles `x` (ONNX Tile): `x.repeat(2, 1)`; more repeats than dims prepend new dims. */
-export function repeat(x: Tensor, repeats: number[]): Tensor {
+export function repeat(x: Tensor, repeats: number[] | { repeats: number[] }): Tensor {
+  if (!Array.isArray(repeats)) repeats = parseArgs<{ repeats: number[] }>("repeat", [repeats], ["repeats"], {}, { required: 1 }).repeats;
   if (repeats.length < x.ndim) throw new RangeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
   const lead = repeats.length - x.ndim;
   const src = lead ? reshape(x, [...new Array(lead).fill(1), ...x.shape]) : x;
@@ -243,7 +259,10 @@ function promoteAll(op: string, xs: readonly Tensor[]): Tensor[] {
 }
 
 /** Concatenates along `dim` (dtypes promote; 1-D empty tensors are skipped, as in PyTorch). */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export function cat(tensors: readonly Tensor[], dim?: number | { dim?: number }): Tensor;
+export function cat(opts: { tensors: readonly Tensor[]; dim?: number }): Tensor;
+export function cat(...args: unknown[]): Tensor {
+  const { tensors, dim } = parseArgs<{ tensors: readonly Tensor[]; dim: number }>("cat", args, ["tensors", "dim"], { dim: 0 }, { required: 1 });
   const xs = promoteAll("torch.cat(): expected a non-empty list of Tensors;", tensors);
   const kept = xs.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
   if (!kept.length) return clone(xs[0]);
@@ -254,7 +273,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 export const concat = cat;
 
 /** Stacks equal-shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export function stack(tensors: readonly Tensor[], dim?: number | { dim?: number }): Tensor;
+export function stack(opts: { tensors: readonly Tensor[]; dim?: number }): Tensor;
+export function stack(...args: unknown[]): Tensor {
+  const { tensors, dim } = parseArgs<{ tensors: readonly Tensor[]; dim: number }>("stack", args, ["tensors", "dim"], { dim: 0 }, { required: 1 });
   const xs = promoteAll("stack", tensors);
   xs.forEach((x, i) => {
     if (x.shape.join() !== xs[0].shape.join()) throw new RangeError(`stack expects each tensor to be equal size, but got [${xs[0].shape.join(", ")}] at entry 0 and [${x.shape.join(", ")}] at entry ${i}`);
@@ -265,7 +287,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** `length` elements of dim `dim` from `start`. */
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor;
+export function narrow(x: Tensor, opts: { dim: number; start: number; length: number }): Tensor;
+export function narrow(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, start, length } = parseArgs<{ dim: number; start: number; length: number }>("narrow", args, ["dim", "start", "length"], {}, { required: 3 });
   const d = normalizeDim(dim, x.ndim, "narrow");
   const size = x.shape[d];
   if (!Number.isInteger(start) || start < -size || start > size) throw new RangeError(`start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
@@ -275,7 +300,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 /** Splits into pieces of `splitSize` (the last may be smaller) or of the listed sizes, along `dim`. */
-export function split(x: Tensor, splitSizeOrSections: number | number[], dim = 0): Tensor[] {
+export function split(x: Tensor, splitSizeOrSections: number | number[], dim?: number | { dim?: number }): Tensor[];
+export function split(x: Tensor, opts: { splitSizeOrSections: number | number[]; dim?: number }): Tensor[];
+export function split(x: Tensor, ...args: unknown[]): Tensor[] {
+  const { splitSizeOrSections, dim } = parseArgs<{ splitSizeOrSections: number | number[]; dim: number }>("split", args, ["splitSizeOrSections", "dim"], { dim: 0 }, { required: 1 });
   const d = normalizeDim(dim, x.ndim, "split");
   const size = x.shape[d];
   let sizes: number[];
@@ -295,20 +323,25 @@ export function split(x: Tensor, splitSizeOrSections: number | number[], dim = 0
 }
 
 /** Splits into `chunks` nearly equal pieces along `dim` (possibly fewer, as in PyTorch). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export function chunk(x: Tensor, chunks: number, dim?: number | { dim?: number }): Tensor[];
+export function chunk(x: Tensor, opts: { chunks: number; dim?: number }): Tensor[];
+export function chunk(x: Tensor, ...args: unknown[]): Tensor[] {
+  const { chunks, dim } = parseArgs<{ chunks: number; dim: number }>("chunk", args, ["chunks", "dim"], { dim: 0 }, { required: 1 });
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normalizeDim(dim, x.ndim, "chunk");
   return split(x, Math.ceil(x.shape[d] / chunks) || 0, d);
 }
 
 /** The slices along `dim`, each without that dim. */
-export function unbind(x: Tensor, dim = 0): Tensor[] {
+export function unbind(x: Tensor, ...args: [dim?: number] | [{ dim?: number }]): Tensor[] {
+  const { dim } = parseArgs<{ dim: number }>("unbind", args, ["dim"], { dim: 0 });
   const d = normalizeDim(dim, x.ndim, "unbind");
   return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
 }
 
 /** Reverses the order of elements along `dims` (a Slice with step -1). */
-export function flip(x: Tensor, dims: number[]): Tensor {
+export function flip(x: Tensor, dims: number | number[] | { dims: number | number[] }): Tensor {
+  if (!Array.isArray(dims)) dims = typeof dims === "number" ? [dims] : listArgs("flip", [dims], "dims");
   const ds = normalizeDims("flip", dims, x.ndim);
   const r = fullRegion(x.shape);
   for (const d of ds) { if (x.shape[d] > 1) { r.starts[d] = x.shape[d] - 1; r.steps[d] = -1; } }
@@ -317,7 +350,10 @@ export function flip(x: Tensor, dims: number[]): Tensor {
 }
 
 /** Rotates elements along `dims` by `shifts` (two slices and a cat); flattened when dims is omitted. */
-export function roll(x: Tensor, shifts: number | number[], dims?: number | number[] | null): Tensor {
+export function roll(x: Tensor, shifts: number | number[], dims?: number | number[] | null | { dims?: number | number[] | null }): Tensor;
+export function roll(x: Tensor, opts: { shifts: number | number[]; dims?: number | number[] | null }): Tensor;
+export function roll(x: Tensor, ...args: unknown[]): Tensor {
+  const { shifts, dims } = parseArgs<{ shifts: number | number[]; dims: number | number[] | null }>("roll", args, ["shifts", "dims"], { dims: null }, { required: 1 });
   const sh = Array.isArray(shifts) ? shifts : [shifts];
   if (dims === undefined || dims === null || (Array.isArray(dims) && dims.length === 0)) {
     if (sh.length !== 1) throw new RangeError(`shifts and dimensions must align. shifts: ${sh.length}, dims:0`);
@@ -337,7 +373,10 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
 export const contiguous = (x: Tensor): Tensor => x;
 
 /** Moves dims `source` to positions `destination` (ints or equal-length lists), keeping the others in order. */
-export function movedim(x: Tensor, source: number | number[], destination: number | number[]): Tensor {
+export function movedim(x: Tensor, source: number | number[], destination: number | number[]): Tensor;
+export function movedim(x: Tensor, opts: { source: number | number[]; destination: number | number[] }): Tensor;
+export function movedim(x: Tensor, ...args: unknown[]): Tensor {
+  const { source, destination } = parseArgs<{ source: number | number[]; destination: number | number[] }>("movedim", args, ["source", "destination"], {}, { required: 2 });
   const src = (Array.isArray(source) ? source : [source]).map((d) => normalizeDim(d, x.ndim, "movedim"));
   const dst = (Array.isArray(destination) ? destination : [destination]).map((d) => normalizeDim(d, x.ndim, "movedim"));
   if (src.length !== dst.length) throw new RangeError(`movedim: Invalid source or destination dims: source (${JSON.stringify(source)} dims) should contain the same number of dims as destination (${JSON.stringify(destination)} dims)`);
@@ -351,52 +390,52 @@ export function movedim(x: Tensor, source: number | number[], destination: numbe
 
 declare module "../tensor/tensor" {
   interface Tensor {
-    /** Flattens dims startDim..endDim into one. */
-    flatten(startDim?: number, endDim?: number): Tensor;
+    /** Flattens dims startDim..endDim into one: `x.flatten(1)` or `x.flatten({ startDim: 1 })`. */
+    flatten(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number): Tensor;
     /** Splits one dim into several sizes. */
-    unflatten(dim: number, sizes: number[]): Tensor;
+    unflatten(dim: number | { dim: number; sizes: number[] }, sizes?: number[]): Tensor;
     /** Transpose of a ≤2-D tensor. */
     t(): Tensor;
     /** Removes size-1 dims (all, or `dim`). */
-    squeeze(dim?: number | number[] | null): Tensor;
+    squeeze(dim?: number | number[] | null | { dim?: number | number[] | null }): Tensor;
     /** Inserts a size-1 dim. */
-    unsqueeze(dim: number): Tensor;
+    unsqueeze(dim: number | { dim: number }): Tensor;
     /** Broadcasts to `other`'s shape. */
-    expandAs(other: Tensor): Tensor;
+    expandAs(other: Tensor | { other: Tensor }): Tensor;
     /** Tiles: `x.repeat(2, 3)` or `x.repeat([2, 3])`. */
-    repeat(...repeats: number[] | [number[]]): Tensor;
+    repeat(...repeats: number[] | [number[]] | [{ repeats: number[] }]): Tensor;
     /** Pieces of `splitSize` or of the listed sizes along `dim`. */
-    split(splitSizeOrSections: number | number[], dim?: number): Tensor[];
+    split(splitSizeOrSections: number | number[] | { splitSizeOrSections: number | number[]; dim?: number }, dim?: number | { dim?: number }): Tensor[];
     /** `chunks` nearly equal pieces along `dim`. */
-    chunk(chunks: number, dim?: number): Tensor[];
+    chunk(chunks: number | { chunks: number; dim?: number }, dim?: number | { dim?: number }): Tensor[];
     /** Slices along `dim`, each without it. */
-    unbind(dim?: number): Tensor[];
+    unbind(dim?: number | { dim?: number }): Tensor[];
     /** `length` elements of `dim` from `start`. */
-    narrow(dim: number, start: number, length: number): Tensor;
+    narrow(dim: number | { dim: number; start: number; length: number }, start?: number, length?: number): Tensor;
     /** Reverses along dims: `x.flip(0)` or `x.flip([0, 1])`. */
-    flip(...dims: number[] | [number[]]): Tensor;
+    flip(...dims: number[] | [number[]] | [{ dims: number | number[] }]): Tensor;
     /** Rotates along dims (flattened when omitted). */
-    roll(shifts: number | number[], dims?: number | number[] | null): Tensor;
+    roll(shifts: number | number[] | { shifts: number | number[]; dims?: number | number[] | null }, dims?: number | number[] | null | { dims?: number | number[] | null }): Tensor;
     /** This tensor (flowbook tensors are always contiguous). */
     contiguous(): Tensor;
     /** Moves dims to new positions. */
-    movedim(source: number | number[], destination: number | number[]): Tensor;
+    movedim(source: number | number[] | { source: number | number[]; destination: number | number[] }, destination?: number | number[]): Tensor;
   }
 }
 addTensorMethods({
-  flatten(s?: number, e?: number) { return flatten(this, s, e); },
-  unflatten(dim: number, sizes: number[]) { return unflatten(this, dim, sizes); },
+  flatten(...a: unknown[]) { return fwd(flatten)(this, ...a); },
+  unflatten(...a: unknown[]) { return fwd(unflatten)(this, ...a); },
   t() { return t(this); },
-  squeeze(dim?: number | number[] | null) { return squeeze(this, dim); },
-  unsqueeze(dim: number) { return unsqueeze(this, dim); },
-  expandAs(o: Tensor) { return expandAs(this, o); },
-  repeat(...r: (number | number[])[]) { return repeat(this, dimsOf(r)); },
-  split(s: number | number[], dim?: number) { return split(this, s, dim); },
-  chunk(n: number, dim?: number) { return chunk(this, n, dim); },
-  unbind(dim?: number) { return unbind(this, dim); },
-  narrow(dim: number, start: number, length: number) { return narrow(this, dim, start, length); },
-  flip(...d: (number | number[])[]) { return flip(this, dimsOf(d)); },
-  roll(s: number | number[], d?: number | number[] | null) { return roll(this, s, d); },
+  squeeze(...a: unknown[]) { return fwd(squeeze)(this, ...a); },
+  unsqueeze(...a: unknown[]) { return fwd(unsqueeze)(this, ...a); },
+  expandAs(...a: unknown[]) { return fwd(expandAs)(this, ...a); },
+  repeat(...r: unknown[]) { return repeat(this, listArgs("repeat", r, "repeats")); },
+  split(...a: unknown[]) { return fwd(split)(this, ...a); },
+  chunk(...a: unknown[]) { return fwd(chunk)(this, ...a); },
+  unbind(...a: unknown[]) { return fwd(unbind)(this, ...a); },
+  narrow(...a: unknown[]) { return fwd(narrow)(this, ...a); },
+  flip(...d: unknown[]) { return flip(this, listArgs("flip", d, "dims")); },
+  roll(...a: unknown[]) { return fwd(roll)(this, ...a); },
   contiguous() { return this; },
-  movedim(s: number | number[], d: number | number[]) { return movedim(this, s, d); },
+  movedim(...a: unknown[]) { return fwd(movedim)(this, ...a); },
 });

@@ -22,7 +22,8 @@ import { int } from "../onnx/proto";
 import { reshape, permute, expand } from "./shape";
 import { broadcastShapes } from "./broadcast";
 import { add, cast } from "./elementwise";
-import { gatherND, scatterND, nonzero, checkIndices } from "./indexing";
+import { gatherND, scatterND, nonzero, checkIndices, asIndex } from "./indexing";
+import { parseArgs, isOptions } from "./args";
 import { toDevice } from "./transfer";
 import type { Device } from "../backend/device";
 
@@ -157,16 +158,21 @@ defineOp<SliceAttrs>({
 export function slice(x: Tensor, a: SliceAttrs): Tensor;
 /** `x.slice(dim, start, end, step)`: Python slice semantics on one dimension (out-of-range bounds clamp). */
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
-export function slice(x: Tensor, a: SliceAttrs | number, start?: number | null, end?: number | null, step = 1): Tensor {
-  if (typeof a === "number") {
-    const d = normalizeDim(a, x.ndim, "slice");
+/** `x.slice({dim, start, end, step})`: the same with an options object (any trailing subset of them by name). */
+export function slice(x: Tensor, ...args: unknown[]): Tensor;
+export function slice(x: Tensor, ...args: unknown[]): Tensor {
+  let a = args[0] as SliceAttrs | number;
+  if (!(args.length === 1 && isOptions(a) && "starts" in a)) {
+    const o = parseArgs<{ dim: number; start: number | null; end: number | null; step: number }>("slice", args, ["dim", "start", "end", "step"], { dim: 0, start: null, end: null, step: 1 });
+    const { start, end, step } = o;
+    const d = normalizeDim(o.dim, x.ndim, "slice");
     const r = fullRegion(x.shape);
     const s = sliceIndices(x.shape[d], start, end, step);
     r.starts[d] = s.start; r.steps[d] = step; r.sizes[d] = s.n;
     a = r;
   }
-  if (isFull(x.shape, a)) return x;
-  return bind1("slice", [x], a);
+  if (isFull(x.shape, a as SliceAttrs)) return x;
+  return bind1("slice", [x], a as SliceAttrs);
 }
 
 /** @internal `base` with region `a` replaced by `src` (of the region's shape). */
@@ -175,7 +181,10 @@ export function sliceScatter(base: Tensor, src: Tensor, a: SliceAttrs): Tensor {
 }
 
 /** Picks index `index` of dimension `dim`, dropping that dimension: `x.select(0, -1)` is `x[-1]`. */
-export function select(x: Tensor, dim: number, index: number): Tensor {
+export function select(x: Tensor, dim: number, index: number): Tensor;
+export function select(x: Tensor, opts: { dim: number; index: number }): Tensor;
+export function select(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, index } = parseArgs<{ dim: number; index: number }>("select", args, ["dim", "index"], {}, { required: 2 });
   const d = normalizeDim(dim, x.ndim, "select");
   const size = x.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
@@ -214,7 +223,8 @@ function parseSliceString(s: string): [number | null, number | null, number] {
 }
 
 /**
- * Nested arrays become int64 indices or bool masks; tensors must be integer or bool. Indices move to the
+ * Nested arrays become int64 indices or bool masks; tensors must be integer, bool, or floating with integral
+ * values (JS numbers make `flow.tensor([0, 2])` float32; see asIndex). Indices move to the
  * indexed tensor's device (PyTorch also accepts CPU indices for a GPU tensor).
  */
 function indexTensorOf(item: Tensor | NestedIndex, dev: Device): Tensor {
@@ -225,10 +235,8 @@ function indexTensorOf(item: Tensor | NestedIndex, dev: Device): Tensor {
     while (Array.isArray(probe) && probe.length) probe = probe[0];
     t = tensor(item as never, { dtype: typeof probe === "boolean" ? "bool" : "int64", device: dev });
   }
-  if (t.dtype === "int32") t = cast(t, "int64");
-  else if (t.dtype === "uint8") t = cast(t, "bool");
-  else if (t.dtype !== "int64" && t.dtype !== "bool") throw new TypeError(`tensors used as indices must be long, byte or bool tensors (got ${t.dtype})`);
-  return t;
+  if (t.dtype === "uint8") return cast(t, "bool");
+  return t.dtype === "bool" ? t : asIndex("index", "indices", t);
 }
 
 function parseIndex(x: Tensor, items: readonly IndexItem[]): ParsedIndex {
@@ -264,7 +272,7 @@ function parseIndex(x: Tensor, items: readonly IndexItem[]): ParsedIndex {
       if (it.ndim === 0 || it.shape.some((s, i) => s !== region[i])) {
         throw new RangeError(`The shape of the mask [${it.shape.join(", ")}] at index ${xd} does not match the shape of the indexed tensor [${shape.join(", ")}] at index ${xd}`);
       }
-      const nz = nonzero(it, { asTuple: true }) as Tensor[];
+      const nz = nonzero(it, true) as Tensor[];
       nz.forEach((idx) => { p.adv.push({ dim: p.viewShape.length, xDim: xd, index: idx }); push(shape[xd]); xd++; });
     } else {
       p.adv.push({ dim: p.viewShape.length, xDim: xd, index: it });
@@ -331,7 +339,11 @@ const asItems = (items: IndexItem | readonly IndexItem[]): IndexItem[] =>
  * shape), or increased by it with `accumulate` (repeated advanced indices then add up). Differentiable in
  * both `x` and `value`. The in-place forms are `x.indexPut_(items, value)` and `x.setIndex(items, value)`.
  */
-export function indexPut(x: Tensor, items: IndexItem | readonly IndexItem[], value: Tensor | number | boolean, accumulate = false): Tensor {
+export function indexPut(x: Tensor, indices: IndexItem | readonly IndexItem[], values: Tensor | number | boolean, accumulate?: boolean | { accumulate?: boolean }): Tensor;
+export function indexPut(x: Tensor, opts: { indices: IndexItem | readonly IndexItem[]; values: Tensor | number | boolean; accumulate?: boolean }): Tensor;
+export function indexPut(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs<{ indices: IndexItem | readonly IndexItem[]; values: Tensor | number | boolean; accumulate: boolean }>("index_put", args, ["indices", "values", "accumulate"], { accumulate: false }, { required: 2 });
+  const items = a.indices, value = a.values, accumulate = a.accumulate;
   const p = parseIndex(x, asItems(items));
   const { view, region, dropped } = basicPart(x, p);
   let v = value instanceof Tensor ? cast(value, x.dtype) : full([], value, { dtype: x.dtype, device: x.device });
@@ -369,16 +381,16 @@ declare module "../tensor/tensor" {
      */
     index(items: IndexItem | readonly IndexItem[]): Tensor;
     /** A copy of this tensor with `this[items]` set to (or, with accumulate, increased by) `value`. */
-    indexPut(items: IndexItem | readonly IndexItem[], value: Tensor | number | boolean, accumulate?: boolean): Tensor;
-    /** Python slice semantics on one dim: `x.slice(1, 0, -1, 2)` is `x[:, 0:-1:2]`. */
-    slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+    indexPut(items: IndexItem | readonly IndexItem[] | { indices: IndexItem | readonly IndexItem[]; values: Tensor | number | boolean; accumulate?: boolean }, value?: Tensor | number | boolean, accumulate?: boolean | { accumulate?: boolean }): Tensor;
+    /** Python slice semantics on one dim: `x.slice(1, 0, -1, 2)` is `x[:, 0:-1:2]` (or `x.slice({dim: 1, end: -1})`). */
+    slice(dim?: number | { dim?: number; start?: number | null; end?: number | null; step?: number }, start?: number | null, end?: number | null, step?: number): Tensor;
     /** `x.select(dim, i)`: index `i` of dimension `dim`, dropping the dimension. */
-    select(dim: number, index: number): Tensor;
+    select(dim: number | { dim: number; index: number }, index?: number): Tensor;
   }
 }
 addTensorMethods({
   index(items: IndexItem | IndexItem[]) { return index(this, items); },
-  indexPut(items: IndexItem | IndexItem[], value: Tensor | number | boolean, accumulate?: boolean) { return indexPut(this, items, value, accumulate); },
-  slice(dim: number, start?: number | null, end?: number | null, step?: number) { return slice(this, dim, start, end, step); },
-  select(dim: number, i: number) { return select(this, dim, i); },
+  indexPut(...a: unknown[]) { return (indexPut as (x: Tensor, ...r: unknown[]) => Tensor)(this, ...a); },
+  slice(...a: unknown[]) { return slice(this, ...a); },
+  select(...a: unknown[]) { return (select as (x: Tensor, ...r: unknown[]) => Tensor)(this, ...a); },
 });

@@ -65,11 +65,12 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
-  constructor(optimizer: Optimizer<any>, stepSize: number, gamma?: number | { gamma?: number; lastEpoch?: number }, lastEpoch?: number);
-  constructor(optimizer: Optimizer<any>, stepSize: number, ...rest: unknown[]) {
-    const o = parseArgs<{ gamma: number; lastEpoch: number }>("StepLR", rest, ["gamma", "lastEpoch"], { gamma: 0.1, lastEpoch: -1 });
+  constructor(optimizer: Optimizer<any>, stepSize: number | { stepSize: number; gamma?: number; lastEpoch?: number }, gamma?: number | { gamma?: number; lastEpoch?: number }, lastEpoch?: number);
+  constructor(optimizer: Optimizer<any>, ...rest: unknown[]) {
+    const o = parseArgs<{ stepSize: number; gamma: number; lastEpoch: number }>("StepLR", rest, ["stepSize", "gamma", "lastEpoch"], { gamma: 0.1, lastEpoch: -1 }, { required: 1 });
+    if (!Number.isInteger(o.stepSize) || o.stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${o.stepSize}`);
     super(optimizer, o.lastEpoch);
-    this.stepSize = stepSize;
+    this.stepSize = o.stepSize;
     this.gamma = o.gamma;
     this.initialStep();
   }
@@ -83,11 +84,12 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
-  constructor(optimizer: Optimizer<any>, milestones: number[], gamma?: number | { gamma?: number; lastEpoch?: number }, lastEpoch?: number);
-  constructor(optimizer: Optimizer<any>, milestones: number[], ...rest: unknown[]) {
-    const o = parseArgs<{ gamma: number; lastEpoch: number }>("MultiStepLR", rest, ["gamma", "lastEpoch"], { gamma: 0.1, lastEpoch: -1 });
+  constructor(optimizer: Optimizer<any>, milestones: number[] | { milestones: number[]; gamma?: number; lastEpoch?: number }, gamma?: number | { gamma?: number; lastEpoch?: number }, lastEpoch?: number);
+  constructor(optimizer: Optimizer<any>, ...rest: unknown[]) {
+    const o = parseArgs<{ milestones: number[]; gamma: number; lastEpoch: number }>("MultiStepLR", rest, ["milestones", "gamma", "lastEpoch"], { gamma: 0.1, lastEpoch: -1 }, { required: 1 });
+    if (!Array.isArray(o.milestones)) throw new TypeError(`MultiStepLR: milestones must be a list of epochs, got ${JSON.stringify(o.milestones)}`);
     super(optimizer, o.lastEpoch);
-    this.milestones = [...milestones];
+    this.milestones = [...o.milestones];
     this.gamma = o.gamma;
     this.initialStep();
   }
@@ -102,11 +104,13 @@ export class MultiStepLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
-  constructor(optimizer: Optimizer<any>, tMax: number, etaMin?: number | { etaMin?: number; lastEpoch?: number }, lastEpoch?: number);
-  constructor(optimizer: Optimizer<any>, tMax: number, ...rest: unknown[]) {
-    const o = parseArgs<{ etaMin: number; lastEpoch: number }>("CosineAnnealingLR", rest, ["etaMin", "lastEpoch"], { etaMin: 0, lastEpoch: -1 });
+  constructor(optimizer: Optimizer<any>, tMax: number | { tMax?: number; TMax?: number; etaMin?: number; lastEpoch?: number }, etaMin?: number | { etaMin?: number; lastEpoch?: number }, lastEpoch?: number);
+  constructor(optimizer: Optimizer<any>, ...rest: unknown[]) {
+    // PyTorch's T_max is tMax here; TMax is accepted as its literal camelCase.
+    const o = parseArgs<{ tMax: number; etaMin: number; lastEpoch: number }>("CosineAnnealingLR", rest, ["tMax", "etaMin", "lastEpoch"], { etaMin: 0, lastEpoch: -1 }, { required: 1, aliases: { TMax: "tMax" } });
+    if (!(o.tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${o.tMax}`);
     super(optimizer, o.lastEpoch);
-    this.tMax = tMax;
+    this.tMax = o.tMax;
     this.etaMin = o.etaMin;
     this.initialStep();
   }
@@ -166,10 +170,13 @@ export class OneCycleLR extends LRScheduler {
   private useBeta1: boolean;
 
   constructor(optimizer: Optimizer<any>, maxLr: number | number[], opts?: OneCycleLROptions);
-  constructor(optimizer: Optimizer<any>, maxLr: number | number[], ...rest: unknown[]) {
-    const o = parseArgs<Required<OneCycleLROptions>>("OneCycleLR", rest,
-      ["totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch"],
-      { totalSteps: null, epochs: null, stepsPerEpoch: null, pctStart: 0.3, annealStrategy: "cos", cycleMomentum: true, baseMomentum: 0.85, maxMomentum: 0.95, divFactor: 25, finalDivFactor: 1e4, threePhase: false, lastEpoch: -1 });
+  constructor(optimizer: Optimizer<any>, opts: OneCycleLROptions & { maxLr: number | number[] });
+  constructor(optimizer: Optimizer<any>, maxLr: number | number[], totalSteps?: number | null, epochs?: number | null, stepsPerEpoch?: number | null, pctStart?: number, annealStrategy?: "cos" | "linear", cycleMomentum?: boolean, baseMomentum?: number | number[], maxMomentum?: number | number[], divFactor?: number, finalDivFactor?: number, threePhase?: boolean, lastEpoch?: number);
+  constructor(optimizer: Optimizer<any>, ...rest: unknown[]) {
+    const o = parseArgs<Required<OneCycleLROptions> & { maxLr: number | number[] }>("OneCycleLR", rest,
+      ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch"],
+      { totalSteps: null, epochs: null, stepsPerEpoch: null, pctStart: 0.3, annealStrategy: "cos", cycleMomentum: true, baseMomentum: 0.85, maxMomentum: 0.95, divFactor: 25, finalDivFactor: 1e4, threePhase: false, lastEpoch: -1 }, { required: 1 });
+    const maxLr = o.maxLr;
     let total: number;
     if (o.totalSteps == null && o.epochs == null && o.stepsPerEpoch == null) throw new Error("You must define either total_steps OR (epochs AND steps_per_epoch)");
     if (o.totalSteps != null) {

@@ -118,7 +118,7 @@ function valuesHtml(t: Tensor): string {
 export function displayTensor(t: Tensor): Record<string, string> {
   const text = formatTensor(t);
   if (t.isSymbolic) return { "text/plain": text };
-  const grad = t.gradFn ? ` · grad_fn=${t.gradFn.name}Backward` : t.requiresGrad ? " · requires_grad" : "";
+  const grad = t.gradFn ? ` · grad_fn=${t.gradFn.name}` : t.requiresGrad ? " · requires_grad" : "";
   const header = `<div class="flowbook-tensor-header" style="font-family:monospace"><b>Tensor</b> shape [${t.shape.join(", ")}] · ${t.dtype} · ${t.device.name}${grad}</div>`;
   const heat = heatmapPng(t);
   const img = heat ? `<div><img alt="heat map" src="data:image/png;base64,${heat.png.toString("base64")}" width="${heat.width}" height="${heat.height}" style="image-rendering:pixelated"/><div style="font-family:monospace;font-size:11px">min ${heat.min.toPrecision(4)} · max ${heat.max.toPrecision(4)}${t.ndim > 2 ? ` · tiles: ${t.ndim === 3 ? "dim 0" : "dims 0 × 1"} (first ${MAX_TILES})` : ""}</div></div>` : "";

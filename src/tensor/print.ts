@@ -112,7 +112,7 @@ export function formatTensor(t: Tensor): string {
     if (t.dtype !== "float32" && t.dtype !== "int64" && t.dtype !== "bool") suffixes.push(`dtype=flow.${t.dtype}`);
     body = tensorBody(t, indent);
   }
-  if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}Backward>`);
+  if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");
   return addSuffixes(prefix + body, suffixes, indent);
 }

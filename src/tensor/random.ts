@@ -10,7 +10,8 @@
  */
 import { Tensor } from "./tensor";
 import { DType, TypedArray, allocArray, checkDType, fromHalf, isFloating, writeNumber } from "./dtype";
-import { TensorOptions, finish, shapeArgs } from "./creation";
+import { TensorOptions, finish, shapeArgs, factoryOptions, FACTORY_KEYS } from "./creation";
+import { parseArgs, isOptions } from "../ops/args";
 import { isGradEnabled, noGrad } from "../autograd/mode";
 import { addTensorMethods } from "../ops/methods";
 import { broadcastShapes } from "../ops/broadcast";
@@ -130,6 +131,8 @@ export function setRngState(state: Tensor): void {
 export interface RandomOptions extends TensorOptions { generator?: Generator }
 
 const genOf = (o: { generator?: Generator }) => o.generator ?? defaultGenerator;
+const GEN = ["generator"] as const;
+const RANDOM_KEYS = [...FACTORY_KEYS, "generator"] as const;
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const tensorOpts = ({ generator: _g, ...rest }: RandomOptions): TensorOptions => rest;
 
@@ -165,7 +168,7 @@ export function normalArray(dtype: DType, n: number, mean: number, std: number, 
  * @example flow.manualSeed(0); const x = flow.rand(4)
  */
 export function rand(...args: (number | number[] | RandomOptions)[]): Tensor {
-  const { shape, opts } = shapeArgs("rand", args) as { shape: number[]; opts: RandomOptions };
+  const { shape, opts } = shapeArgs("rand", args, GEN) as { shape: number[]; opts: RandomOptions };
   const dtype = floatDType("rand", opts.dtype);
   return finish(Tensor._fromArray(uniformArray(dtype, numel(shape), 0, 1, genOf(opts)), shape, dtype), tensorOpts(opts));
 }
@@ -175,7 +178,7 @@ export function rand(...args: (number | number[] | RandomOptions)[]): Tensor {
  * @example flow.manualSeed(0); const w = flow.randn(3, 4)
  */
 export function randn(...args: (number | number[] | RandomOptions)[]): Tensor {
-  const { shape, opts } = shapeArgs("randn", args) as { shape: number[]; opts: RandomOptions };
+  const { shape, opts } = shapeArgs("randn", args, GEN) as { shape: number[]; opts: RandomOptions };
   const dtype = floatDType("randn", opts.dtype);
   return finish(Tensor._fromArray(normalArray(dtype, numel(shape), 0, 1, genOf(opts)), shape, dtype), tensorOpts(opts));
 }
@@ -185,11 +188,14 @@ export function randn(...args: (number | number[] | RandomOptions)[]): Tensor {
  * `randint(low, high, size)`.
  * @example flow.randint(0, 10, [3]) // e.g. tensor([7, 1, 4])
  */
-export function randint(...args: (number | number[] | RandomOptions)[]): Tensor {
-  let opts: RandomOptions = {};
-  if (args.length && typeof args[args.length - 1] === "object" && !Array.isArray(args[args.length - 1])) opts = args.pop() as RandomOptions;
-  const [low, high, size] = (args.length === 2 ? [0, args[0], args[1]] : args) as [number, number, number[]];
-  if (args.length < 2 || args.length > 3 || !Array.isArray(size)) throw new TypeError("randint(): expected (high, size) or (low, high, size) with size a list of ints");
+export function randint(...args: (number | number[] | (RandomOptions & { low?: number; high?: number; size?: number[] }))[]): Tensor {
+  const last = args[args.length - 1];
+  const nPos = isOptions(last) ? args.length - 1 : args.length;
+  // randint(high, size) / randint(low=0, high, size): two positionals are (high, size) unless the options name low.
+  const names = nPos === 2 && !(isOptions(last) && last.low !== undefined) ? ["high", "size", "low"] : ["low", "high", "size"];
+  const a = parseArgs<{ low: number; high: number; size: number[] } & RandomOptions>("randint", args, [...names, ...RANDOM_KEYS] as never[], { low: 0 });
+  const { low, high, size } = a, opts: RandomOptions = { dtype: a.dtype, device: a.device, requiresGrad: a.requiresGrad, generator: a.generator };
+  if (high === undefined || !Array.isArray(size)) throw new TypeError("randint(): expected (high, size) or (low, high, size) with size a list of ints");
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError(`randint(): low and high must be integers, got ${low} and ${high}`);
   if (low >= high) throw new RangeError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
   const dtype = opts.dtype ? checkDType(opts.dtype, "randint") : "int64";
@@ -200,7 +206,9 @@ export function randint(...args: (number | number[] | RandomOptions)[]): Tensor 
 }
 
 /** A random permutation of 0..n-1 (int64 unless `dtype` says otherwise). */
-export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+export function randperm(n: number | (RandomOptions & { n: number }), opts?: RandomOptions): Tensor {
+  const a = parseArgs<{ n: number } & RandomOptions>("randperm", opts === undefined ? [n] : [n, opts], ["n", ...RANDOM_KEYS], {}, { required: 1 });
+  n = a.n; opts = a;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm(): n must be a non-negative integer, got ${n}`);
   const g = genOf(opts);
   const p = Array.from({ length: n }, (_, i) => i);
@@ -214,8 +222,11 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
  * with a tensor mean and/or std (the result has their broadcast shape and is not differentiable).
  * @example flow.normal(0, 0.02, [768, 768])
  */
-export function normal(mean: number | Tensor, std: number | Tensor, size?: number[] | RandomOptions, opts: RandomOptions = {}): Tensor {
-  if (size !== undefined && !Array.isArray(size)) { opts = size; size = undefined; }
+export function normal(mean: number | Tensor, std: number | Tensor, size?: number[] | (RandomOptions & { size?: number[] }), opts?: RandomOptions): Tensor;
+export function normal(opts: RandomOptions & { mean: number | Tensor; std: number | Tensor; size?: number[] }): Tensor;
+export function normal(...args: unknown[]): Tensor {
+  const a = parseArgs<{ mean: number | Tensor; std: number | Tensor; size: number[] | undefined } & RandomOptions>("normal", args, ["mean", "std", "size", ...RANDOM_KEYS], {}, { required: 2 });
+  const { mean, std, size } = a, opts: RandomOptions = { dtype: a.dtype, device: a.device, requiresGrad: a.requiresGrad, generator: a.generator };
   const checkStd = (s: number) => { if (!(s >= 0)) throw new RangeError(`normal expects std >= 0.0, but found std ${s}`); };
   if (typeof mean === "number" && typeof std === "number") {
     if (!size) throw new TypeError("normal(): with number mean and std, pass a size: normal(0, 1, [2, 3])");
@@ -234,13 +245,17 @@ export function normal(mean: number | Tensor, std: number | Tensor, size?: numbe
 }
 
 /** Uniform [0, 1) values with the shape (and, unless overridden, dtype and device) of `t`. */
-export const randLike = (t: Tensor, opts: RandomOptions = {}): Tensor => rand(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+export const randLike = (t: Tensor, opts: RandomOptions = {}): Tensor => rand(t.shape, { dtype: t.dtype, device: t.device, ...factoryOptions("rand_like", opts, GEN) });
 /** Standard normal values with the shape (and, unless overridden, dtype and device) of `t`. */
-export const randnLike = (t: Tensor, opts: RandomOptions = {}): Tensor => randn(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+export const randnLike = (t: Tensor, opts: RandomOptions = {}): Tensor => randn(t.shape, { dtype: t.dtype, device: t.device, ...factoryOptions("randn_like", opts, GEN) });
 /** Random integers in [low, high) with the shape, dtype and device of `t`; `randintLike(t, high)` means low 0. */
-export function randintLike(t: Tensor, low: number, high?: number | RandomOptions, opts: RandomOptions = {}): Tensor {
-  if (typeof high !== "number") { opts = high ?? {}; high = low; low = 0; }
-  return randint(low, high, t.shape, { dtype: t.dtype, device: t.device, ...opts });
+export function randintLike(t: Tensor, low: number | (RandomOptions & { low?: number; high: number }), high?: number | (RandomOptions & { high?: number }), opts?: RandomOptions): Tensor {
+  const args = [low, high, opts].filter((v) => v !== undefined);
+  const nPos = args.filter((v) => !isOptions(v)).length, last = args[args.length - 1];
+  const names = nPos === 1 && !(isOptions(last) && last.low !== undefined) ? ["high", "low"] : ["low", "high"];
+  const a = parseArgs<{ low: number; high: number } & RandomOptions>("randint_like", args, [...names, ...RANDOM_KEYS] as never[], { low: 0 });
+  if (a.high === undefined) throw new TypeError("randint_like() missing required argument 'high'");
+  return randint(a.low, a.high, t.shape, { dtype: a.dtype ?? t.dtype, device: a.device ?? t.device, requiresGrad: a.requiresGrad, generator: a.generator });
 }
 
 /**
@@ -256,6 +271,7 @@ export function bernoulliMask(shape: readonly number[], p: number, device: Tenso
 
 /** 1 with probability given by each element of `probs` (in [0, 1]), else 0; same shape and dtype. */
 export function bernoulli(probs: Tensor, opts: { generator?: Generator } = {}): Tensor {
+  opts = parseArgs<{ generator?: Generator }>("bernoulli", [opts], GEN);
   if (!isFloating(probs.dtype)) throw new TypeError(`bernoulli: expected a floating point tensor of probabilities, got ${probs.dtype}`);
   const g = genOf(opts);
   const src = probs.toTypedArray();
@@ -280,22 +296,24 @@ function checkInPlace(t: Tensor, fn: string): void {
 declare module "./tensor" {
   interface Tensor {
     /** Fills this tensor in place with uniform values in [from, to) (default [0, 1)); returns this. */
-    uniform_(from?: number, to?: number, opts?: { generator?: Generator }): Tensor;
+    uniform_(from?: number | { from?: number; to?: number; generator?: Generator }, to?: number, opts?: { generator?: Generator }): Tensor;
     /** Fills this tensor in place with normal values N(mean, std²) (default N(0, 1)); returns this. */
-    normal_(mean?: number, std?: number, opts?: { generator?: Generator }): Tensor;
+    normal_(mean?: number | { mean?: number; std?: number; generator?: Generator }, std?: number, opts?: { generator?: Generator }): Tensor;
     /** 1 with probability given by each element (in [0, 1]), else 0. */
     bernoulli(opts?: { generator?: Generator }): Tensor;
   }
 }
 
 addTensorMethods({
-  uniform_(from = 0, to = 1, opts: { generator?: Generator } = {}) {
+  uniform_(...args: unknown[]) {
+    const { from, to, ...opts } = parseArgs<{ from: number; to: number; generator?: Generator }>("uniform_", args, ["from", "to", "generator"], { from: 0, to: 1 });
     checkInPlace(this, "uniform_");
     if (from > to) throw new RangeError(`uniform_ expects to return a [from, to) range, but found from=${from} > to=${to}`);
     this._assignHost(uniformArray(this.dtype, this.numel(), from, to, genOf(opts)));
     return this;
   },
-  normal_(mean = 0, std = 1, opts: { generator?: Generator } = {}) {
+  normal_(...args: unknown[]) {
+    const { mean, std, ...opts } = parseArgs<{ mean: number; std: number; generator?: Generator }>("normal_", args, ["mean", "std", "generator"], { mean: 0, std: 1 });
     checkInPlace(this, "normal_");
     if (!(std >= 0)) throw new RangeError(`normal_ expects std >= 0.0, but found std ${std}`);
     this._assignHost(normalArray(this.dtype, this.numel(), mean, std, genOf(opts)));

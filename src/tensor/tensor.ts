@@ -105,7 +105,7 @@ export class Tensor {
 
   /** The value of a one-element tensor as a JS number (or boolean for bool tensors). */
   item(): number {
-    if (this.numel() !== 1) throw new RangeError(`item(): a Tensor with ${this.numel()} elements cannot be converted to a Scalar`);
+    if (this.numel() !== 1) throw new RangeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
     const v = readNumber(this.dtype, this._host("item()"), 0);
     return v;
   }

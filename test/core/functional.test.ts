@@ -131,7 +131,9 @@ test("losses: class-index checks and reductions", () => {
   assert.throws(() => F.crossEntropy(x, flow.tensor([0, 1], { dtype: "int64" })), /Expected input batch_size \(3\) to match target batch_size \(2\)/);
   assert.throws(() => F.crossEntropy(x, t, { reduction: "avg" as never }), /"avg" is not a valid value for reduction/);
   assert.throws(() => F.crossEntropy(x, rand([3, 5])), /Expected target of shape \[3, 4\]/);
-  assert.throws(() => F.nllLoss(x, flow.tensor([0, 1, 2], { dtype: "int32" })), /expected scalar type Long but found int32/);
+  // Class indices may be any integer dtype or integral floats (JS numbers are float32); fractions are refused.
+  assertClose([F.nllLoss(x, flow.tensor([0, 1, 2], { dtype: "int32" })).item()], [F.nllLoss(x, flow.tensor([0, 1, 2])).item()], "int32 / float targets");
+  assert.throws(() => F.nllLoss(x, flow.tensor([0, 1.5, 2])), /nll_loss\(\): target is a float32 tensor used as indices, but it holds the non-integral value 1.5/);
   assert.throws(() => F.crossEntropy(x, t, flow.ones(5)), /weight tensor should be defined either for all 4 classes or no classes but got weight tensor of shape: \[5\]/);
   assert.throws(() => F.binaryCrossEntropyWithLogits(x, rand([3, 5])), /Target size \(\[3, 5\]\) must be the same as input size \(\[3, 4\]\)/);
   assert.throws(() => F.binaryCrossEntropy(rand([3], 1.5, 2), rand([3], 0, 1)), /all elements of input should be between 0 and 1/);
@@ -146,7 +148,8 @@ test("losses: class-index checks and reductions", () => {
 test("embedding and oneHot errors", () => {
   const w = rand([5, 2]);
   assert.throws(() => F.embedding(flow.tensor([0, 5], { dtype: "int64" }), w), /index out of range in self/);
-  assert.throws(() => F.embedding(flow.tensor([0, 1]), w), /to have one of the following scalar types: int64, int32; but got float32/);
+  assert.throws(() => F.embedding(flow.tensor([0, 0.5]), w), /embedding\(\): indices is a float32 tensor used as indices, but it holds the non-integral value 0.5/);
+  assert.throws(() => F.embedding(flow.tensor([true]), w), /Expected dtype int64 for indices \(got bool/);
   assert.throws(() => F.oneHot(flow.tensor([0, 5], { dtype: "int64" }), 3), /Class values must be smaller than num_classes/);
   assert.deepEqual(F.oneHot(flow.tensor([0, 2], { dtype: "int64" })).tolist(), [[1, 0, 0], [0, 0, 1]]);
 });

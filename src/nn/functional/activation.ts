@@ -102,4 +102,4 @@ addTensorMethods({
   logSoftmax(...args: unknown[]) { return logSoftmax(this, ...args); },
 });
 
-export { relu, sigmoid, tanh, gelu, silu } from "../../ops/elementwise";
+export { relu, sigmoid, tanh, gelu, silu, softplus } from "../../ops/elementwise";

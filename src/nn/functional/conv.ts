@@ -174,8 +174,9 @@ function batched<T>(x: Tensor, k: number, f: (xb: Tensor) => Tensor): Tensor {
   return reshape(y, y.shape.slice(1));
 }
 
-function convNd(fn: string, k: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, args: unknown[]): Tensor {
-  const a = parseArgs<ConvOpts>(fn, args, ["stride", "padding", "dilation", "groups"], { stride: 1, padding: 0, dilation: 1, groups: 1 });
+function convNd(fn: string, k: number, input: Tensor, weight: Tensor, args: unknown[]): Tensor {
+  const a = parseArgs<ConvOpts & { bias: Tensor | null }>(fn, args, ["bias", "stride", "padding", "dilation", "groups"], { bias: null, stride: 1, padding: 0, dilation: 1, groups: 1 });
+  const bias = a.bias;
   const stride = checkPositive(fn, "stride", tuple(fn, "stride", a.stride, k));
   const dilation = checkPositive(fn, "dilation", tuple(fn, "dilation", a.dilation, k));
   if (!Number.isInteger(a.groups) || a.groups <= 0) throw new RangeError(`${fn}: non-positive groups is not supported, got ${a.groups}`);
@@ -187,8 +188,9 @@ function convNd(fn: string, k: number, input: Tensor, weight: Tensor, bias: Tens
   return batched(input, k, (xb) => bind1("conv", [xb, ...ins], { stride, pads, dilation, groups: a.groups }));
 }
 
-function convTransposeNd(fn: string, k: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, args: unknown[]): Tensor {
-  const a = parseArgs<ConvTOpts>(fn, args, ["stride", "padding", "outputPadding", "groups", "dilation"], { stride: 1, padding: 0, outputPadding: 0, groups: 1, dilation: 1 });
+function convTransposeNd(fn: string, k: number, input: Tensor, weight: Tensor, args: unknown[]): Tensor {
+  const a = parseArgs<ConvTOpts & { bias: Tensor | null }>(fn, args, ["bias", "stride", "padding", "outputPadding", "groups", "dilation"], { bias: null, stride: 1, padding: 0, outputPadding: 0, groups: 1, dilation: 1 });
+  const bias = a.bias;
   const stride = checkPositive(fn, "stride", tuple(fn, "stride", a.stride, k));
   const dilation = checkPositive(fn, "dilation", tuple(fn, "dilation", a.dilation, k));
   const p = tuple(fn, "padding", a.padding, k), outputPadding = tuple(fn, "outputPadding", a.outputPadding, k);
@@ -205,8 +207,8 @@ function convTransposeNd(fn: string, k: number, input: Tensor, weight: Tensor, b
  * Options in PyTorch's order: stride, padding (int, "same" or "valid"), dilation, groups.
  * @example F.conv1d(x, w, b, { stride: 2, padding: 1 })
  */
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: unknown[]): Tensor {
-  return convNd("conv1d", 1, input, weight, bias, args);
+export function conv1d(input: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  return convNd("conv1d", 1, input, weight, args);
 }
 
 /**
@@ -215,16 +217,16 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...a
  * (groups = C gives a depthwise convolution).
  * @example F.conv2d(x, w, b, { stride: 2, padding: 1 })
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: unknown[]): Tensor {
-  return convNd("conv2d", 2, input, weight, bias, args);
+export function conv2d(input: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  return convNd("conv2d", 2, input, weight, args);
 }
 
 /**
  * Transposed 1-D convolution over [N, Cin, L] with weight [Cin, Cout/groups, K].
  * Options in PyTorch's order: stride, padding, outputPadding, groups, dilation.
  */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: unknown[]): Tensor {
-  return convTransposeNd("conv_transpose1d", 1, input, weight, bias, args);
+export function convTranspose1d(input: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  return convTransposeNd("conv_transpose1d", 1, input, weight, args);
 }
 
 /**
@@ -232,6 +234,6 @@ export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | n
  * Options in PyTorch's order: stride, padding, outputPadding, groups, dilation.
  * @example F.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 })
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: unknown[]): Tensor {
-  return convTransposeNd("conv_transpose2d", 2, input, weight, bias, args);
+export function convTranspose2d(input: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  return convTransposeNd("conv_transpose2d", 2, input, weight, args);
 }

@@ -3,6 +3,8 @@ import { Tensor } from "../../tensor/tensor";
 import { parseArgs } from "../../ops/args";
 import { TensorOrScalar, cast, eq, where } from "../../ops/elementwise";
 import { reshape } from "../../ops/shape";
+import { asIndex } from "../../ops/indexing";
+import { noGrad } from "../../autograd/mode";
 import { indexTensor, take } from "./take";
 
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
@@ -13,26 +15,28 @@ export function hostIndices(t: Tensor): number[] | null {
   return Array.from(t.toTypedArray() as ArrayLike<number | bigint>, Number);
 }
 
-/** @internal Checks that `t` holds integer indices (int64 or int32) and returns it as int64. */
-export function asIndex(fn: string, t: Tensor, what = "indices"): Tensor {
-  if (t.dtype !== "int64" && t.dtype !== "int32") throw new TypeError(`${fn}: Expected tensor for argument '${what}' to have one of the following scalar types: int64, int32; but got ${t.dtype} instead`);
-  return cast(t, "int64");
-}
 
 // a != b as not(a == b) (the math family's ne may not be registered yet).
 const ne = (a: Tensor, b: TensorOrScalar) => eq(eq(a, b), false);
 
-type EmbeddingOpts = { paddingIdx: number | null };
+type EmbeddingOpts = { paddingIdx: number | null; maxNorm: number | null; normType: number; scaleGradByFreq: boolean; sparse: boolean };
+/** @internal embedding's optional parameters in PyTorch's order. */
+export const EMBEDDING_NAMES = ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"] as const;
 
 /**
  * Looks up rows of `weight` ([numEmbeddings, dim]) at integer `input` positions: result shape
- * input.shape + [dim]. Rows at `paddingIdx` receive no gradient, as in PyTorch.
+ * input.shape + [dim]. Options in PyTorch's order: paddingIdx (rows there receive no gradient), maxNorm
+ * (referenced rows with a larger normType-norm are rescaled in place to maxNorm first, as PyTorch does),
+ * normType (2), scaleGradByFreq (not supported: throws when true), sparse (accepted; gradients are dense).
+ * `input` may be any integer tensor, or a float tensor of integral values (JS numbers make
+ * `flow.tensor([1, 2])` float32; see flow.gather).
  * @example F.embedding(tokens, table, { paddingIdx: 0 })
  */
 export function embedding(input: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
-  const a = parseArgs<EmbeddingOpts>("embedding", args, ["paddingIdx"], { paddingIdx: null });
+  const a = parseArgs<EmbeddingOpts>("embedding", args, EMBEDDING_NAMES, { paddingIdx: null, maxNorm: null, normType: 2, scaleGradByFreq: false, sparse: false });
   if (weight.ndim !== 2) throw new RangeError(`embedding: 'weight' must be 2-D, got ${fmt(weight.shape)}`);
-  const idx = asIndex("embedding", input);
+  if (a.scaleGradByFreq) throw new RangeError("embedding: scaleGradByFreq is not supported by flowbook");
+  const idx = asIndex("embedding", "indices", input);
   const n = weight.shape[0];
   const vals = hostIndices(idx);
   if (vals && vals.some((v) => v < 0 || v >= n)) throw new RangeError(`embedding: index out of range in self (index ${vals.find((v) => v < 0 || v >= n)} for a table of ${n} rows)`);
@@ -41,6 +45,7 @@ export function embedding(input: Tensor, weight: Tensor, ...args: unknown[]): Te
     if (pad >= n || pad < -n) throw new RangeError(`embedding: Padding_idx must be within num_embeddings (got ${pad} for ${n} rows)`);
     if (pad < 0) pad += n;
   }
+  if (a.maxNorm !== null && vals && vals.length) renormRows(weight, [...new Set(vals)], a.maxNorm, a.normType);
   const out = take(weight, idx, 0);
   if (pad === null || !weight.requiresGrad) return out;
   // Same values; the rows read at paddingIdx come from a detached weight so they send back no gradient.
@@ -48,12 +53,25 @@ export function embedding(input: Tensor, weight: Tensor, ...args: unknown[]): Te
   return where(keep, out, take(weight.detach(), idx, 0));
 }
 
+// PyTorch's embedding_renorm_: rows whose norm exceeds maxNorm are scaled to maxNorm / (norm + 1e-7), in place.
+function renormRows(weight: Tensor, rows: number[], maxNorm: number, normType: number): void {
+  noGrad(() => {
+    const idx = indexTensor(rows, weight, [rows.length]);
+    const sel = weight.indexSelect(0, idx);
+    const norms = sel.norm(normType, 1, true);
+    const scale = where(norms.gt(maxNorm), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
+    weight.indexPut_([idx], sel.mul(scale));
+  });
+}
+
 /**
- * One-hot encoding of an int64 tensor: shape input.shape + [numClasses], int64 (numClasses -1 = max + 1).
- * @example F.oneHot(labels, 10)
+ * One-hot encoding of an index tensor: shape input.shape + [numClasses], int64 (numClasses -1 = max + 1).
+ * A float tensor of integral values is accepted as indices (see flow.gather).
+ * @example F.oneHot(labels, 10); F.oneHot(labels, { numClasses: 10 })
  */
-export function oneHot(input: Tensor, numClasses = -1): Tensor {
-  if (input.dtype !== "int64") throw new TypeError(`one_hot is only applicable to index tensor (int64), got ${input.dtype}`);
+export function oneHot(input: Tensor, ...args: [numClasses?: number] | [{ numClasses?: number }]): Tensor {
+  let { numClasses } = parseArgs<{ numClasses: number }>("one_hot", args, ["numClasses"], { numClasses: -1 });
+  input = asIndex("one_hot", "input", input);
   const vals = hostIndices(input);
   if (vals) {
     if (vals.some((v) => v < 0)) throw new RangeError("one_hot: Class values must be non-negative.");

@@ -12,6 +12,7 @@ import { reshape } from "../../ops/shape";
 import { logSoftmax } from "./activation";
 import { hostIndices } from "./embedding";
 import { indexTensor } from "./take";
+import { asIndex } from "../../ops/indexing";
 
 /** How a loss reduces over elements. */
 export type Reduction = "none" | "mean" | "sum";
@@ -21,6 +22,10 @@ const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 // size_average/reduce are PyTorch's deprecated spellings; they keep PyTorch's positional order working.
 function legacyReduction(fn: string, a: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction: Reduction }): Reduction {
   let r = a.reduction;
+  for (const [k, v] of [["sizeAverage", a.sizeAverage], ["reduce", a.reduce]] as const) {
+    // F.mseLoss(x, y, "sum") puts "sum" into PyTorch's positional size_average slot: say so instead of ignoring it.
+    if (v != null && typeof v !== "boolean") throw new TypeError(`${fn}(): ${k} (PyTorch's deprecated ${k === "reduce" ? "reduce" : "size_average"}) must be a boolean or null, got ${JSON.stringify(v)}; pass the reduction by name: { reduction: ${JSON.stringify(v)} }`);
+  }
   if (a.sizeAverage != null || a.reduce != null) r = a.reduce === false ? "none" : a.sizeAverage === false ? "sum" : "mean";
   if (!["none", "mean", "sum"].includes(r)) throw new RangeError(`${fn}: ${JSON.stringify(r)} is not a valid value for reduction`);
   return r;
@@ -41,7 +46,7 @@ interface NllParts { W: Tensor; targetWeight: Tensor }
 // elsewhere and on ignored positions.
 function nllParts(fn: string, input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): NllParts {
   if (input.ndim < 1) throw new RangeError(`${fn}: input tensor should be 1D or more, got a 0-D tensor`);
-  if (target.dtype !== "int64") throw new TypeError(`${fn}: expected scalar type Long but found ${target.dtype} (class-index targets must be int64)`);
+  target = asIndex(fn, "target", target);
   const classDim = input.ndim === 1 ? 0 : 1, c = input.shape[classDim];
   const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (input.ndim >= 2 && target.shape[0] !== input.shape[0]) throw new RangeError(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0] ?? 0}).`);
@@ -90,7 +95,11 @@ export function crossEntropy(input: Tensor, target: Tensor, ...args: unknown[]):
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
   const classDim = input.ndim === 1 ? 0 : 1, c = input.shape[classDim];
   const logp = logSoftmax(input, classDim);
-  if (isFloating(target.dtype)) return probTargetLoss(logp, target, a.weight, r, eps, classDim);
+  // PyTorch tells probabilities from class indices by dtype; JS numbers give float32 either way
+  // (flow.tensor([0, 2])), so flowbook decides by shape: input's shape = probabilities, input's shape without
+  // the class dim = class indices (checked integral, then int64).
+  if (target.ndim === input.ndim && isFloating(target.dtype)) return probTargetLoss(logp, target, a.weight, r, eps, classDim);
+  target = asIndex("cross_entropy", "target", target);
   const { W, targetWeight } = nllParts("cross_entropy", logp, target, a.weight, a.ignoreIndex);
   const nll = neg(sum(mul(logp, W), classDim));
   const nllR = r === "none" ? nll : r === "sum" ? sum(nll) : div(sum(nll), sum(targetWeight));

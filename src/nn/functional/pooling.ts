@@ -183,6 +183,8 @@ function poolAttrs(fn: string, kernelSize: IntOrList, stride: IntOrList | null, 
   return { kernel, stride: s, pads: [...p, ...p], dilation: d, ceilMode: !!ceilMode };
 }
 
+const MAXPOOL_NAMES = ["kernelSize", "stride", "padding", "dilation", "ceilMode", "returnIndices"] as const;
+
 /**
  * 2-D max pooling over [N, C, H, W] (or [C, H, W]). Options in PyTorch's order: stride (default kernel
  * size), padding, dilation, ceilMode, returnIndices. With returnIndices it returns `[values, indices]`, the
@@ -190,9 +192,12 @@ function poolAttrs(fn: string, kernelSize: IntOrList, stride: IntOrList | null, 
  * @example F.maxPool2d(x, 3, { stride: 2, padding: 1 })
  */
 export function maxPool2d(input: Tensor, kernelSize: IntOrList, opts: Partial<MaxPoolOpts> & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, opts: Partial<MaxPoolOpts> & { kernelSize: IntOrList; returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor | [Tensor, Tensor] {
-  const a = parseArgs<MaxPoolOpts>("max_pool2d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
+export function maxPool2d(input: Tensor, opts: Partial<MaxPoolOpts> & { kernelSize: IntOrList }): Tensor;
+export function maxPool2d(input: Tensor, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const a = parseArgs<MaxPoolOpts & { kernelSize: IntOrList }>("max_pool2d", args, MAXPOOL_NAMES, { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false }, { required: 1 });
+  const kernelSize = a.kernelSize;
   const [x, back] = unbatched(input, 2);
   const withIndices = a.returnIndices || needsGrad(x);
   const [y, flat] = bind("maxPool", [x], { ...poolAttrs("max_pool2d", kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, 2), withIndices, portableIndices: portable(x, withIndices) });
@@ -205,16 +210,17 @@ export function maxPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown
 /**
  * 2-D max pooling that also returns the argmax indices (per H×W plane): `[values, indices]`.
  */
-export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): [Tensor, Tensor] {
-  const a = parseArgs<MaxPoolOpts>("max_pool2d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], {});
-  return maxPool2d(input, kernelSize, { ...a, returnIndices: true });
+export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrList | (Partial<MaxPoolOpts> & { kernelSize: IntOrList }), ...args: unknown[]): [Tensor, Tensor] {
+  const a = parseArgs<MaxPoolOpts & { kernelSize: IntOrList }>("max_pool2d_with_indices", [kernelSize, ...args], MAXPOOL_NAMES, {}, { required: 1 });
+  return maxPool2d(input, { ...a, returnIndices: true });
 }
 
 /**
  * 1-D max pooling over [N, C, L] (or [C, L]). Options in PyTorch's order: stride, padding, dilation, ceilMode.
  */
-export function maxPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor {
-  const a = parseArgs<MaxPoolOpts>("max_pool1d", args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"], { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false });
+export function maxPool1d(input: Tensor, kernelSize: IntOrList | (Partial<MaxPoolOpts> & { kernelSize: IntOrList }), ...args: unknown[]): Tensor {
+  const a = parseArgs<MaxPoolOpts & { kernelSize: IntOrList }>("max_pool1d", [kernelSize, ...args], MAXPOOL_NAMES, { stride: null, padding: 0, dilation: 1, ceilMode: false, returnIndices: false }, { required: 1 });
+  kernelSize = a.kernelSize;
   if (a.returnIndices) throw new RangeError("max_pool1d: returnIndices is supported by maxPool2d only");
   const [x, back] = unbatched(input, 1);
   const withIndices = needsGrad(x);
@@ -226,17 +232,18 @@ export function maxPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown
  * size), padding, ceilMode, countIncludePad (default true), divisorOverride.
  * @example F.avgPool2d(x, 2)
  */
-export function avgPool2d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor {
-  return avgPoolNd("avg_pool2d", 2, input, kernelSize, args);
+export function avgPool2d(input: Tensor, kernelSize: IntOrList | (Partial<AvgPoolOpts> & { kernelSize: IntOrList }), ...args: unknown[]): Tensor {
+  return avgPoolNd("avg_pool2d", 2, input, [kernelSize, ...args]);
 }
 
 /** 1-D average pooling over [N, C, L]. Options as avgPool2d. */
-export function avgPool1d(input: Tensor, kernelSize: IntOrList, ...args: unknown[]): Tensor {
-  return avgPoolNd("avg_pool1d", 1, input, kernelSize, args);
+export function avgPool1d(input: Tensor, kernelSize: IntOrList | (Partial<AvgPoolOpts> & { kernelSize: IntOrList }), ...args: unknown[]): Tensor {
+  return avgPoolNd("avg_pool1d", 1, input, [kernelSize, ...args]);
 }
 
-function avgPoolNd(fn: string, k: number, input: Tensor, kernelSize: IntOrList, args: unknown[]): Tensor {
-  const a = parseArgs<AvgPoolOpts>(fn, args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null });
+function avgPoolNd(fn: string, k: number, input: Tensor, args: unknown[]): Tensor {
+  const a = parseArgs<AvgPoolOpts & { kernelSize: IntOrList }>(fn, args, ["kernelSize", "stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null }, { required: 1 });
+  const kernelSize = a.kernelSize;
   const [x, back] = unbatched(input, k);
   const attrs = { ...poolAttrs(fn, kernelSize, a.stride, a.padding, 1, a.ceilMode, k), countIncludePad: !!a.countIncludePad };
   let y = bind1("avgPool", [x], attrs);
@@ -261,7 +268,8 @@ function adaptiveWindow(o: number, out: number, size: number): [number, number] 
  * PyTorch's pooling matrices (window [floor(i*H/h), ceil((i+1)*H/h))).
  * @example F.adaptiveAvgPool2d(x, 1)
  */
-export function adaptiveAvgPool2d(input: Tensor, outputSize: number | (number | null)[]): Tensor {
+export function adaptiveAvgPool2d(input: Tensor, outputSize: number | (number | null)[] | { outputSize: number | (number | null)[] }): Tensor {
+  if (!Array.isArray(outputSize) && typeof outputSize === "object" && outputSize !== null) outputSize = parseArgs<{ outputSize: number | (number | null)[] }>("adaptive_avg_pool2d", [outputSize], ["outputSize"], {}, { required: 1 }).outputSize;
   if (input.ndim !== 3 && input.ndim !== 4) throw new RangeError(`adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got ${fmt(input.shape)}`);
   const sp = input.shape.slice(-2);
   const req = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize;

@@ -10,8 +10,12 @@ type Size = number | number[];
 /** Options of MaxPool2d. */
 export interface MaxPool2dOptions { stride?: Size | null; padding?: Size; dilation?: Size; returnIndices?: boolean; ceilMode?: boolean }
 
-/** 2-D max pooling; `stride` defaults to `kernelSize`. */
-export class MaxPool2d extends Module<[Tensor], Tensor> {
+/**
+ * 2-D max pooling; `stride` defaults to `kernelSize`. With `returnIndices: true` forward returns
+ * `[values, indices]` (indices flat within each H×W plane, as PyTorch's); TypeScript learns that from the type
+ * argument: `new nn.MaxPool2d<[Tensor, Tensor]>(2, { returnIndices: true })`.
+ */
+export class MaxPool2d<Out extends Tensor | [Tensor, Tensor] = Tensor> extends Module<[Tensor], Out> {
   /** Size of the window. */
   declare kernelSize: Size;
   /** Stride of the window. */
@@ -22,16 +26,17 @@ export class MaxPool2d extends Module<[Tensor], Tensor> {
   declare dilation: Size;
   /** Use ceil instead of floor for the output size. */
   declare ceilMode: boolean;
+  /** Whether forward also returns the argmax indices. */
+  declare returnIndices: boolean;
 
-  constructor(kernelSize: Size, stride?: Size | null | MaxPool2dOptions, padding?: Size, dilation?: Size, returnIndices?: boolean, ceilMode?: boolean);
-  constructor(kernelSize: Size, ...rest: unknown[]) {
+  constructor(kernelSize: Size | (MaxPool2dOptions & { kernelSize: Size }), stride?: Size | null | MaxPool2dOptions, padding?: Size, dilation?: Size, returnIndices?: boolean, ceilMode?: boolean);
+  constructor(...args: unknown[]) {
     super();
-    const o = parseArgs<Required<MaxPool2dOptions>>("MaxPool2d", rest, ["stride", "padding", "dilation", "returnIndices", "ceilMode"], { stride: null, padding: 0, dilation: 1, returnIndices: false, ceilMode: false });
-    if (o.returnIndices) throw new Error("MaxPool2d: returnIndices is not supported by flowbook yet; use returnIndices: false");
-    Object.assign(this, { kernelSize, stride: o.stride ?? kernelSize, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode });
+    const o = parseArgs<Required<MaxPool2dOptions> & { kernelSize: Size }>("MaxPool2d", args, ["kernelSize", "stride", "padding", "dilation", "returnIndices", "ceilMode"], { stride: null, padding: 0, dilation: 1, returnIndices: false, ceilMode: false }, { required: 1 });
+    Object.assign(this, { kernelSize: o.kernelSize, stride: o.stride ?? o.kernelSize, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode, returnIndices: !!o.returnIndices });
   }
-  forward(x: Tensor): Tensor {
-    return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  forward(x: Tensor): Out {
+    return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices }) as Out;
   }
   extraRepr(): string {
     return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}, dilation=${pyRepr(this.dilation)}, ceil_mode=${pyRepr(this.ceilMode)}`;
@@ -56,10 +61,11 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
   /** Divisor used instead of the window size, or null. */
   declare divisorOverride: number | null;
 
-  constructor(kernelSize: Size, stride?: Size | null | AvgPool2dOptions, padding?: Size, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
-  constructor(kernelSize: Size, ...rest: unknown[]) {
+  constructor(kernelSize: Size | (AvgPool2dOptions & { kernelSize: Size }), stride?: Size | null | AvgPool2dOptions, padding?: Size, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+  constructor(...args: unknown[]) {
     super();
-    const o = parseArgs<Required<AvgPool2dOptions>>("AvgPool2d", rest, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null });
+    const o = parseArgs<Required<AvgPool2dOptions> & { kernelSize: Size }>("AvgPool2d", args, ["kernelSize", "stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null }, { required: 1 });
+    const kernelSize = o.kernelSize;
     Object.assign(this, { kernelSize, stride: o.stride ?? kernelSize, padding: o.padding, ceilMode: o.ceilMode, countIncludePad: o.countIncludePad, divisorOverride: o.divisorOverride });
   }
   forward(x: Tensor): Tensor {
@@ -72,7 +78,10 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
 export class AdaptiveAvgPool2d extends Module<[Tensor], Tensor> {
   /** Target output size [H, W] (null keeps the input's). */
   declare outputSize: number | (number | null)[];
-  constructor(outputSize: number | (number | null)[]) { super(); this.outputSize = outputSize; }
+  constructor(outputSize: number | (number | null)[] | { outputSize: number | (number | null)[] }) {
+    super();
+    this.outputSize = Array.isArray(outputSize) || typeof outputSize === "number" ? outputSize : parseArgs<{ outputSize: number | (number | null)[] }>("AdaptiveAvgPool2d", [outputSize], ["outputSize"], {}, { required: 1 }).outputSize;
+  }
   forward(x: Tensor): Tensor { return F.adaptiveAvgPool2d(x, this.outputSize); }
   extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
 }
