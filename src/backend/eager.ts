@@ -138,9 +138,11 @@ function dropBaked(id: number, keepVersion: number): void {
   }
   if (!keys.size) bakedSessions.delete(id);
 }
-// A tensor is baked from its second use at one storage version on: weights are reused call after call,
-// while one-off tensors (a cotangent in a weight-gradient conv) would only cost a session each.
-const lastSeen = new WeakMap<Tensor, number>();
+// A tensor is baked from its second use *by the same op* at one storage version on: inference reuses weights
+// call after call, while a training step uses each weight version once per op (the forward conv, then the
+// backward convTranspose): counting uses across ops baked every weight at every step, one optimised session
+// per conv per step (a ResNet-101 eager training step took minutes).
+const lastSeen = new WeakMap<Tensor, Map<string, number>>();
 function bakedInputs(op: OpDef<any>, inputs: Tensor[], attrs: unknown, dev: Device): number[] {
   if (!op.bakeInputs || dev.type !== "cpu") return [];
   const cands = op.bakeInputs(inputs, attrs as never).filter((i) => inputs[i]?._storage && !inputs[i]._deviceValue && !inputs[i].isSymbolic);
@@ -148,8 +150,10 @@ function bakedInputs(op: OpDef<any>, inputs: Tensor[], attrs: unknown, dev: Devi
   let reused = true;
   for (const i of cands) {
     const t = inputs[i];
-    if (lastSeen.get(t) !== t._storage!.version) reused = false;
-    lastSeen.set(t, t._storage!.version);
+    let seen = lastSeen.get(t);
+    if (!seen) lastSeen.set(t, (seen = new Map()));
+    if (seen.get(op.name) !== t._storage!.version) reused = false;
+    seen.set(op.name, t._storage!.version);
   }
   return reused ? cands : [];
 }
