@@ -326,8 +326,9 @@ export class Graph {
   report(): ReturnType<GraphConfig["report"]> { return this.config.report(this[STATE].last?.device ?? getDefaultDevice()); }
 
   /**
-   * State for resuming training: every module attribute's state dict and each optimizer's, plus the
-   * accumulation position. Values are the eager tensors (shared with the graph).
+   * State for resuming training: every module attribute's state dict (under the attribute's name: `model`
+   * holds `conv1.weight`, ...), each optimizer's (`_optimizer0`, ...) and LR scheduler's (`_lrScheduler0`), plus
+   * the accumulation position (`_graph`). Values are the eager tensors (shared with the graph).
    */
   stateDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -335,6 +336,8 @@ export class Graph {
     this[STATE].optimizers.forEach((o, i) => {
       const sd = (o.opt as { stateDict?: () => unknown }).stateDict;
       if (typeof sd === "function") out[`_optimizer${i}`] = sd.call(o.opt);
+      const ssd = (o.scheduler as { stateDict?: () => unknown } | undefined)?.stateDict;
+      if (typeof ssd === "function") out[`_lrScheduler${i}`] = ssd.call(o.scheduler);
     });
     out._graph = { microStep: this[STATE].microStep, lossScale: this[STATE].lossScale };
     return out;
@@ -346,6 +349,8 @@ export class Graph {
     this[STATE].optimizers.forEach((o, i) => {
       const ld = (o.opt as { loadStateDict?: (s: unknown) => void }).loadStateDict;
       if (sd[`_optimizer${i}`] !== undefined && typeof ld === "function") ld.call(o.opt, sd[`_optimizer${i}`]);
+      const lds = (o.scheduler as { loadStateDict?: (s: unknown) => void } | undefined)?.loadStateDict;
+      if (sd[`_lrScheduler${i}`] !== undefined && typeof lds === "function") lds.call(o.scheduler, sd[`_lrScheduler${i}`]);
     });
     const g = sd._graph as { microStep?: number; lossScale?: number } | undefined;
     if (g?.microStep !== undefined) this[STATE].microStep = g.microStep;
