@@ -188,7 +188,13 @@ export function optimizeAndLower(traced: IRGraph, config: GraphConfig, ctx: Pass
   const t2 = now();
   const log2 = runPasses(lowered, pipeline("onnx", enabled, config.disabled), ctx);
   const t3 = now();
-  return { optimized, lowered, passLog: [...log1, ...log2], passesMs: t1 - t0 + (t3 - t2), lowerMs: t2 - t1 };
+  // A pass that runs in both stages (dead-code elimination, conv+BN folding) is reported once, summed.
+  const passLog: Compiled["passLog"] = [];
+  for (const p of [...log1, ...log2]) {
+    const seen = passLog.find((q) => q.name === p.name);
+    if (seen) { seen.changes += p.changes; seen.ms += p.ms; } else passLog.push({ ...p });
+  }
+  return { optimized, lowered, passLog, passesMs: t1 - t0 + (t3 - t2), lowerMs: t2 - t1 };
 }
 
 /** Execution providers for a graph session on `dev`, with the config's provider options. */
