@@ -100,3 +100,14 @@ test("a model of opset < 13 runs eagerly but nn.Graph says why it cannot compile
   class G extends Graph { m = m11; build(v: Tensor) { return this.m.forward(v); } }
   assert.throws(() => new G()(x), /opset 11; nn\.Graph compiles at opset 17 and can take in models of opset 13 to 17/);
 });
+
+test("a graph over the imported model saves as a Triton entry (batch-dynamic) and loads back with the same outputs", () => {
+  const g = new Infer();
+  const y = g(x) as Tensor;
+  const entry = path.join(dir, "served");
+  flow.save(g, entry);
+  assert.match(fs.readFileSync(path.join(entry, "config.pbtxt"), "utf8"), /max_batch_size: 64/);
+  const loaded = flow.load(entry) as unknown as (v: Tensor) => Tensor;
+  assert.ok(maxDiff(loaded(x), y) < 1e-5);
+  assert.deepEqual(loaded(x.narrow(0, 0, 1)).shape, [1, 5]);
+});
