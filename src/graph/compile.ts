@@ -24,6 +24,7 @@ import { pipeline, runPasses, PassContext } from "./passes/index";
 import { lowerGraph, emitModel } from "./emit";
 import type { GraphConfig } from "./config";
 import { tensorRTWhy } from "./config";
+import { functionLocation } from "./source";
 
 /** What nn.Graph needs from an optimizer: its parameter groups and a step that updates them in place. */
 export interface OptimizerLike { step(): void; paramGroups: { params: Tensor[] }[] }
@@ -36,6 +37,8 @@ export type Variant = "infer" | "accum" | "step";
 /** Everything a trace needs. */
 export interface TraceRequest {
   build: (...args: any[]) => unknown;
+  /** The user's build method (named in errors raised after it returned). */
+  buildFn?: Function;
   className: string;
   args: unknown[];
   variant: Variant;
@@ -138,7 +141,11 @@ export function traceBuild(req: TraceRequest): { ir: IRGraph; inTemplate: Templa
   }
   const flatOut: Tensor[] = [];
   const outTemplate = out === undefined ? { t: "value" as const, v: undefined } : flatten(out, flatOut, "output", (v, path) => {
-    throw new TypeError(`${req.className}.build() returned ${describe(v)} at ${path}; a graph's outputs must be Tensors, or arrays/objects of Tensors`);
+    // build() has returned: no frame of it is live, so name where it is defined (and the last op it traced).
+    const at = req.buildFn ? functionLocation(req.buildFn) : null;
+    const last = [...tracer.ir.nodes].reverse().find((n) => n.sourceLine && /\bbuild \(/.test(n.sourceLine))?.sourceLine?.replace(/^Function\.build\b/, `${req.className}.build`);
+    const where = at ? ` (build defined at ${at}${last ? `; its last traced op at ${last}` : ""})` : last ? ` (its last traced op at ${last})` : "";
+    throw new TypeError(`${req.className}.build()${where} returned ${describe(v)} at ${path}; a graph's outputs must be Tensors, or arrays/objects of Tensors`);
   });
   const ir = tracer.ir;
   for (const t of flatOut) ir.outputs.push({ name: tracer.valueOf(t), kind: "output" });
@@ -188,7 +195,13 @@ export function optimizeAndLower(traced: IRGraph, config: GraphConfig, ctx: Pass
   const t2 = now();
   const log2 = runPasses(lowered, pipeline("onnx", enabled, config.disabled), ctx);
   const t3 = now();
-  return { optimized, lowered, passLog: [...log1, ...log2], passesMs: t1 - t0 + (t3 - t2), lowerMs: t2 - t1 };
+  // A pass that runs in both stages (dead-code elimination, conv+BN folding) is reported once, summed.
+  const passLog: Compiled["passLog"] = [];
+  for (const p of [...log1, ...log2]) {
+    const seen = passLog.find((q) => q.name === p.name);
+    if (seen) { seen.changes += p.changes; seen.ms += p.ms; } else passLog.push({ ...p });
+  }
+  return { optimized, lowered, passLog, passesMs: t1 - t0 + (t3 - t2), lowerMs: t2 - t1 };
 }
 
 /** Execution providers for a graph session on `dev`, with the config's provider options. */

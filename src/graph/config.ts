@@ -83,6 +83,15 @@ export class GraphConfig {
     return this;
   }
 
+  /** A copy of these switches (for graphs built to measure this one, e.g. `graph.speedupTable`). */
+  clone(): GraphConfig {
+    const c = new GraphConfig();
+    for (const [k, v] of Object.entries(this)) {
+      (c as unknown as Record<string, unknown>)[k] = v instanceof Set ? new Set(v) : v && typeof v === "object" ? JSON.parse(JSON.stringify(v)) : v;
+    }
+    return c;
+  }
+
   /** @internal Names of the optional passes switched on. */
   enabledPasses(dev: Device): Set<string> {
     const s = new Set<string>();

@@ -56,9 +56,25 @@ function autoDepth(nodes: IRNode[], maxNodes: number): number {
   return 0;
 }
 
+/** What a picture of an IR needs besides the IR: its caption, module classes by path, and node tooltips. */
+export interface IRView {
+  caption(depth: number): string;
+  /** Module path → class name (cluster labels). */
+  classes: Map<string, string>;
+  /** Tooltip of a node (its source line), or "". */
+  tip(n: IRNode): string;
+}
+
 /** DOT text of one compiled entry. */
 export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {}): string {
   const g = opts.optimized === false ? entry.traced : entry.lowered;
+  const ctors = moduleClasses(graph);
+  const classes = new Map([...ctors].map(([k, c]) => [k, c.name]));
+  return irDot(g, { caption: (depth) => caption(graph, entry, opts, depth), classes, tip: (n) => (n.sourceLine ? sourceText(n, graph.constructor.name, ctors) : "") }, opts);
+}
+
+/** DOT text of any IR (a compiled graph's, or an imported ONNX model's). */
+export function irDot(g: IRGraph, view: IRView, opts: DisplayOptions = {}): string {
   const nodes = g.nodes.filter((n) => opts.backward !== false || n.phase === "forward");
   const depth = opts.depth ?? autoDepth(nodes, opts.maxNodes ?? 150);
   // Each node is drawn either as itself or inside a collapsed module box.
@@ -75,11 +91,10 @@ export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {
   }
   const lines: string[] = [
     "digraph G {",
-    `  graph [rankdir=TB, fontname="Helvetica", fontsize=10, labelloc=t, label="${esc(caption(graph, entry, opts, depth))}"];`,
+    `  graph [rankdir=TB, fontname="Helvetica", fontsize=10, labelloc=t, label="${esc(view.caption(depth))}"];`,
     `  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, height=0.25];`,
     `  edge [fontname="Helvetica", fontsize=7, color="#666666", arrowsize=0.5];`,
   ];
-  const classes = moduleClasses(graph);
   // Clusters: open modules (scope depth <= depth) group their drawn nodes.
   const clusterMembers = new Map<string, string[]>();
   const put = (scope: string, line: string) => { const l = clusterMembers.get(scope); if (l) l.push(line); else clusterMembers.set(scope, [line]); };
@@ -90,7 +105,8 @@ export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {
     const outShape = n.outputs[0] ? `\\n${shapeText(g, n.outputs[0])}` : "";
     const phase = n.phase === "forward" ? "" : `, style="rounded,filled,dashed"`;
     const border = n.fused ? `, color="#d62728", penwidth=2, fontcolor="#d62728"` : "";
-    const tip = n.sourceLine ? `, tooltip="${esc(sourceText(n, graph.constructor.name, classes))}"` : "";
+    const t = view.tip(n);
+    const tip = t ? `, tooltip="${esc(t)}"` : "";
     put(n.scope, `"${box}" [label="${esc(n.op)}${outShape}${fused}", fillcolor="${colorOf(n.op)}"${phase}${border}${tip}];`);
   }
   for (const [id, e] of collapsed) {
@@ -98,7 +114,7 @@ export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {
     const top = [...e.ops].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o, c]) => `${o}×${c}`).join(" ");
     put(prefix(scope, depthOf(scope) - 1), `"${id}" [label="${esc(scope)}\\n${e.count} ops: ${esc(top)}", shape=box3d, style=filled, fillcolor="#e8eef7"];`);
   }
-  lines.push(...renderClusters(clusterMembers, graph));
+  lines.push(...renderClusters(clusterMembers, view.classes));
   for (const i of g.inputs.filter((x) => x.kind === "input")) lines.push(`  "${i.name}" [label="${esc(i.name)}\\n${shapeText(g, i.name)}", shape=ellipse, fillcolor="#ffffff"];`);
   g.outputs.filter((o) => o.kind === "output").forEach((o, k) => lines.push(`  "out_${k}" [label="output ${k}\\n${shapeText(g, o.name)}", shape=ellipse, fillcolor="#ffffff"];`));
   // Edges, deduplicated between boxes, labelled with the value's shape.
@@ -118,12 +134,7 @@ export function graphDot(graph: Graph, entry: Compiled, opts: DisplayOptions = {
   return lines.join("\n");
 }
 
-function renderClusters(members: Map<string, string[]>, graph: Graph): string[] {
-  const classes = new Map<string, string>();
-  for (const [attr, m] of graph.modules()) {
-    classes.set(attr, (m as object).constructor.name);
-    for (const [p, sub] of m.namedModules() as Iterable<[string, unknown]>) if (p) classes.set(`${attr}.${p}`, (sub as object).constructor.name);
-  }
+function renderClusters(members: Map<string, string[]>, classes: Map<string, string>): string[] {
   const scopes = new Set<string>();
   for (const s of members.keys()) { const parts = s ? s.split(".") : []; for (let k = 1; k <= parts.length; k++) scopes.add(parts.slice(0, k).join(".")); }
   const render = (scope: string, ind: string): string[] => {
@@ -166,6 +177,11 @@ function loadGraphviz(): Promise<GraphvizLike> {
 /** SVG of DOT text. */
 export async function renderDot(dot: string): Promise<string> {
   return (await loadGraphviz()).dot(dot);
+}
+
+/** The MIME bundle of any IR: SVG picture plus a text form. */
+export async function displayIR(g: IRGraph, view: IRView, text: string, opts: DisplayOptions = {}): Promise<Record<string, string>> {
+  return { "image/svg+xml": await renderDot(irDot(g, view, opts)), "text/plain": text };
 }
 
 /** The MIME bundle of a graph: SVG picture plus the text form. */

@@ -33,11 +33,17 @@ export function lowerGraph(g: IRGraph): IRGraph {
     const fresh = b.nodes.slice(start);
     res.forEach((r, i) => renameOrAlias(fresh, r, node.outputs[i], alias));
     for (const n of fresh) {
+      // A lowering that re-emits a model (an imported ONNX graph) may place its nodes in sub-scopes.
+      const sub = (n as { subScope?: string }).subScope;
       out.add({ kind: "onnx", op: n.opType, domain: n.domain, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs ?? {},
-        sourceLine: node.sourceLine, scope: node.scope, phase: node.phase, fused: node.fused });
+        sourceLine: node.sourceLine, scope: sub ? (node.scope ? `${node.scope}.${sub}` : sub) : node.scope, phase: node.phase, fused: node.fused });
     }
   }
-  for (const init of b.initializers) out.constants.set(init.name, tensorFromOnnx(init));
+  for (const init of b.initializers) {
+    out.constants.set(init.name, tensorFromOnnx(init));
+    if (!out.meta.has(init.name)) out.meta.set(init.name, { shape: [...init.dims], dtype: init.dtype });
+  }
+  for (const [v, m] of b.valueMeta) if (!out.meta.has(v)) out.meta.set(v, m);
   for (const o of out.outputs) o.name = resolve(o.name);
   return out;
 }

@@ -43,11 +43,12 @@ import {
 } from "./compile";
 import { flatten, unflatten, templateKey } from "./tree";
 import { versionOf } from "./versions";
-import { graphRepr } from "./repr";
+import { graphRepr, ReprStage } from "./repr";
 import { growBatch, makeBatchDynamic } from "./batch";
 import type { IRGraph } from "./ir";
 import type { PassContext } from "./passes/index";
 import { displayGraph, DisplayOptions } from "./display";
+import type { SpeedupOptions, SpeedupTable } from "../profiler/speedup";
 
 /** Times of one graph call, in milliseconds (compileMs is 0 when the signature was cached). */
 export interface CallTiming { signature: string; compiled: boolean; compileMs: number; runMs: number; totalMs: number }
@@ -194,7 +195,7 @@ export class Graph {
     const gradBuffers = variant !== "infer" && this.config.accumulationSteps > 1 ? this._gradBuffers() : undefined;
     const { moduleNames, labels } = this._moduleInfo();
     const tr = traceBuild({
-      build: (...a: unknown[]) => this.build(...a), className: name, args: inputs, variant, device: dev,
+      build: (...a: unknown[]) => this.build(...a), buildFn: this.build, className: name, args: inputs, variant, device: dev,
       optimizers: variant === "infer" ? [] : st.optimizers.map((o) => o.opt), optimizerLines: st.optimizers.map((o) => o.line),
       moduleNames, labels, lossScale: st.lossScale, gradBuffers,
     });
@@ -310,8 +311,17 @@ export class Graph {
     if (this[STATE].debugLevel >= level) console.log(`[nn.Graph ${this.constructor.name}] ${msg}`);
   }
 
-  /** OneFlow-style text form: module tree, inputs/outputs, operators with shapes, dtypes and source lines. */
-  toString(): string { return graphRepr(this, this[STATE].last); }
+  /**
+   * OneFlow-style text form of what runs: module tree, inputs/outputs, and the compiled operators (ONNX nodes
+   * after every pass, fused ones marked) with shapes, dtypes and source lines. See `repr` for the other views.
+   */
+  toString(): string { return graphRepr(this, this[STATE].last, "compiled"); }
+
+  /**
+   * The text form of the last compiled signature at one stage: "compiled" (what runs, the default),
+   * "optimized" (flowbook ops after the traced-IR passes) or "traced" (as traced, before any pass).
+   */
+  repr(stage: ReprStage = "compiled"): string { return graphRepr(this, this[STATE].last, stage); }
 
   /** Node's util.inspect shows the text form. */
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
@@ -322,12 +332,34 @@ export class Graph {
   /** Jupyter display: the picture of the last compiled signature (or the text form before any call). */
   [Symbol.for("Jupyter.display")](): Promise<Record<string, string>> { return this.display(); }
 
+  /**
+   * The speed-up table of this inference graph (`flow.profiler.speedupTable` with build() as the model): build
+   * run eagerly, then compiled as a graph with this graph's config, then each step switched on cumulatively.
+   * Each row after warm-up, compile time excluded, median and spread of several calls.
+   * @example g.speedupTable(flow.randn(16, 3, 224, 224), { steps: ["fuseConvBn", "fuseAddToOutput", "amp"] })
+   */
+  speedupTable(input: Tensor | Tensor[], opts: Omit<SpeedupOptions, "model" | "input" | "train"> = {}): SpeedupTable {
+    if (this.training) {
+      throw new Error(`${this.constructor.name}.speedupTable: this is a training graph (its build calls backward()); measure training steps with flow.profiler.speedupTable({ model, input, train: { optimizer, loss, target } })`);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { speedupTable } = require("../profiler/speedup") as typeof import("../profiler/speedup");
+    const base = this.config.clone();
+    const build = (...xs: unknown[]) => this.build(...xs);
+    return speedupTable({
+      ...opts, model: build, input,
+      baseConfig: (c) => { Object.assign(c, base.clone()); opts.baseConfig?.(c); },
+      title: opts.title ?? `${this.constructor.name}: speed-up`,
+    });
+  }
+
   /** Each option's state on the device of the last call (or the default device): on/off/not applicable. */
   report(): ReturnType<GraphConfig["report"]> { return this.config.report(this[STATE].last?.device ?? getDefaultDevice()); }
 
   /**
-   * State for resuming training: every module attribute's state dict and each optimizer's, plus the
-   * accumulation position. Values are the eager tensors (shared with the graph).
+   * State for resuming training: every module attribute's state dict (under the attribute's name: `model`
+   * holds `conv1.weight`, ...), each optimizer's (`_optimizer0`, ...) and LR scheduler's (`_lrScheduler0`), plus
+   * the accumulation position (`_graph`). Values are the eager tensors (shared with the graph).
    */
   stateDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -335,6 +367,8 @@ export class Graph {
     this[STATE].optimizers.forEach((o, i) => {
       const sd = (o.opt as { stateDict?: () => unknown }).stateDict;
       if (typeof sd === "function") out[`_optimizer${i}`] = sd.call(o.opt);
+      const ssd = (o.scheduler as { stateDict?: () => unknown } | undefined)?.stateDict;
+      if (typeof ssd === "function") out[`_lrScheduler${i}`] = ssd.call(o.scheduler);
     });
     out._graph = { microStep: this[STATE].microStep, lossScale: this[STATE].lossScale };
     return out;
@@ -346,6 +380,8 @@ export class Graph {
     this[STATE].optimizers.forEach((o, i) => {
       const ld = (o.opt as { loadStateDict?: (s: unknown) => void }).loadStateDict;
       if (sd[`_optimizer${i}`] !== undefined && typeof ld === "function") ld.call(o.opt, sd[`_optimizer${i}`]);
+      const lds = (o.scheduler as { loadStateDict?: (s: unknown) => void } | undefined)?.loadStateDict;
+      if (sd[`_lrScheduler${i}`] !== undefined && typeof lds === "function") lds.call(o.scheduler, sd[`_lrScheduler${i}`]);
     });
     const g = sd._graph as { microStep?: number; lossScale?: number } | undefined;
     if (g?.microStep !== undefined) this[STATE].microStep = g.microStep;

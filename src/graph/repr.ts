@@ -1,8 +1,14 @@
 /**
  * The text form of a graph, after OneFlow's nn.Graph repr: the module tree as nested blocks, graph inputs and
  * outputs with shape and dtype, parameters, and every operator with its output shapes and dtypes and the
- * user's source line (backward ops point at the `backward()` line). It shows the traced ops after the
- * traced-IR passes, then what the ONNX-stage fusions did.
+ * user's source line (backward ops point at the `backward()` line).
+ *
+ * Three views of one compiled signature (`graph.repr(stage)`; `toString()` is "compiled"):
+ *   "compiled"  what runs: the ONNX nodes after every pass (fusions included: a folded batch norm or pad is
+ *               gone, a fused conv is marked `fused=[...]`). Values a lowering made internally have no traced
+ *               shape and print by name only.
+ *   "optimized" flowbook's ops after the traced-IR passes (before lowering and the ONNX-stage fusions).
+ *   "traced"    flowbook's ops as traced, before any pass.
  */
 import type { Graph } from "./graph";
 import type { Compiled } from "./compile";
@@ -55,7 +61,7 @@ export function sourceText(n: IRNode, cls: string, classes: Map<string, Function
 }
 
 function opLine(g: IRGraph, n: IRNode, cls: string, classes: Map<string, Function> = new Map()): string {
-  const outs = n.outputs.map((o) => `${o}:(${metaText(g.meta.get(o))})`).join(", ");
+  const outs = n.outputs.map((o) => { const m = g.meta.get(o); return m ? `${o}:(${metaText(m)})` : o; }).join(", ");
   const ins = n.inputs.map((i) => (i ? g.label(i) : "_")).join(", ");
   const fused = n.fused ? ` fused=[${n.fused.join("+")}]` : "";
   const phase = n.phase === "forward" ? "" : ` [${n.phase}]`;
@@ -70,8 +76,17 @@ function block(head: string, body: string[]): string[] {
   return body.length ? [`${head}: (`, ...indent(body), ")"] : [`${head}: ()`];
 }
 
+/** Which IR the text form shows. */
+export type ReprStage = "compiled" | "optimized" | "traced";
+
+const STAGE_NOTE: Record<ReprStage, string> = {
+  compiled: "what runs: ONNX nodes after all passes; graph.repr(\"optimized\") / repr(\"traced\") show flowbook's ops",
+  optimized: "flowbook ops after the traced-IR passes, before lowering and the ONNX-stage fusions",
+  traced: "flowbook ops as traced, before any pass",
+};
+
 /** The repr of `graph` for its compiled entry (or its module tree before the first call). */
-export function graphRepr(graph: Graph, entry: Compiled | null): string {
+export function graphRepr(graph: Graph, entry: Compiled | null, stage: ReprStage = "compiled"): string {
   const name = graph.constructor.name;
   const cfg = graph.report().filter((r) => r.state !== "off" && r.state !== "default").map((r) => `${r.option}=${r.state}`).join(", ");
   const body: string[] = [`(CONFIG:training=${graph.training}${cfg ? ", " + cfg : ""})`];
@@ -80,7 +95,9 @@ export function graphRepr(graph: Graph, entry: Compiled | null): string {
     body.push("(not compiled yet: call the graph once to trace it)");
     return block(`(GRAPH:${name})`, body).join("\n");
   }
-  const g = entry.optimized;
+  if (!STAGE_NOTE[stage]) throw new RangeError(`graph.repr: stage must be "compiled", "optimized" or "traced", got ${JSON.stringify(stage)}`);
+  const g = stage === "compiled" ? entry.lowered : stage === "optimized" ? entry.optimized : entry.traced;
+  body.push(`(STAGE:${stage}: ${STAGE_NOTE[stage]}; ${g.nodes.length} ${stage === "compiled" ? "ONNX nodes" : "ops"})`);
   for (const i of g.inputs.filter((x) => x.kind === "input")) body.push(`(INPUT:${i.name}:tensor(..., ${metaText(g.meta.get(i.name))}))`);
   const byScope = new Map<string, IRNode[]>();
   for (const n of g.nodes) { const l = byScope.get(n.scope); if (l) l.push(n); else byScope.set(n.scope, [n]); }
@@ -112,6 +129,6 @@ export function graphRepr(graph: Graph, entry: Compiled | null): string {
   }
   const t = entry.times;
   body.push(`(PASSES: ${entry.passLog.filter((p) => p.changes).map((p) => `${p.name}:${p.changes}`).join(", ") || "no changes"})`);
-  body.push(`(COMPILE: ${t.totalMs.toFixed(1)} ms = trace ${t.traceMs.toFixed(1)} + passes ${t.passesMs.toFixed(1)} + lower ${t.lowerMs.toFixed(1)} + emit ${t.emitMs.toFixed(1)} + session ${t.sessionMs.toFixed(1)}; ${entry.traced.nodes.length} traced ops -> ${g.nodes.length} after passes -> ${entry.lowered.nodes.length} ONNX nodes)`);
+  body.push(`(COMPILE: ${t.totalMs.toFixed(1)} ms = trace ${t.traceMs.toFixed(1)} + passes ${t.passesMs.toFixed(1)} + lower ${t.lowerMs.toFixed(1)} + emit ${t.emitMs.toFixed(1)} + session ${t.sessionMs.toFixed(1)}; ${entry.traced.nodes.length} traced ops -> ${entry.optimized.nodes.length} after the IR passes -> ${entry.lowered.nodes.length} ONNX nodes)`);
   return block(`(GRAPH:${name})`, body).join("\n");
 }

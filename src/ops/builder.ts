@@ -9,6 +9,8 @@ import { DType, allocArray, writeNumber } from "../tensor/dtype";
 export class OnnxBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
+  /** Known shapes/dtypes of values the lowering made (optional hints for displays; e.g. imported ONNX value_info). */
+  readonly valueMeta = new Map<string, { shape: number[]; dtype: DType }>();
   private counter = 0;
   private constCache = new Map<string, string>();
 

@@ -177,7 +177,7 @@ test("the CNN's text form: module tree with classes, ops under their module, bac
     "(PARAMETER:model.conv1.weight:tensor(..., size=(8, 3, 3, 3), dtype=flow.float32, requires_grad=True))"]) {
     assert.ok(s.includes(want), `repr has ${want}\n${s.slice(0, 3000)}`);
   }
-  assert.match(s, /OPERATOR: conv\(input_0, model\.conv1\.weight\) -> \(conv_\d+:\(size=\(4, 8, 8, 8\), dtype=flow\.float32\)\) at SmallCNN\.forward \(helpers\.js:\d+:\d+\)/);
+  assert.match(s, /OPERATOR: Conv\(input_0, model\.conv1\.weight\) -> \(conv_\d+:\(size=\(4, 8, 8, 8\), dtype=flow\.float32\)\) at SmallCNN\.forward \(helpers\.js:\d+:\d+\)/);
   assert.match(s, /\[backward\] at TrainGraph\.build \(cnn\.test\.js:\d+:\d+\)/);
   assert.match(s, /\[optimizer\] at SGD\.step \(added at (new )?TrainGraph \(cnn\.test\.js:\d+:\d+\)\)/);
   assert.match(s, /OUTPUT:assign:model\.bn1\.running_mean <- /);

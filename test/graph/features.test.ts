@@ -106,7 +106,7 @@ test("untraceable code: item() inside build names the user's line; non-Tensor ou
   class Bad extends Graph { build(a: Tensor) { if (a.sum().item() > 0) return a; return a.neg(); } }
   assert.throws(() => new Bad()(x), (e: Error) => /item\(\) on a tensor traced by nn.Graph \(at \S*build \(.*features\.test\.js:\d+:\d+\)\)/.test(e.message));
   class Num extends Graph { build(a: Tensor) { return [a.relu(), 3]; } }
-  assert.throws(() => new Num()(x), /Num\.build\(\) returned a number \(3\) at output\[1\]; a graph's outputs must be Tensors/);
+  assert.throws(() => new Num()(x), /Num\.build\(\) \(build defined at \S*features\.test\.js:\d+:\d+; its last traced op at Num\.build \(\S*features\.test\.js:\d+:\d+\)\) returned a number \(3\) at output\[1\]; a graph's outputs must be Tensors/);
   class Tl extends Graph { build(a: Tensor) { a.tolist(); return a; } }
   assert.throws(() => new Tl()(x), /tolist\(\) on a tensor traced by nn\.Graph/);
 });
@@ -125,7 +125,9 @@ test("toString: module tree, inputs/outputs with shape and dtype, ops with sourc
     "(PARAMETER:model.fc1.weight:tensor(..., size=(8, 4), dtype=flow.float32, requires_grad=True))", "(OUTPUT:assign:model.fc2.bias <- add_"]) {
     assert.ok(s.includes(want), `repr has ${want}\n${s}`);
   }
-  assert.match(s, /OPERATOR: matmul\(input_0, .*\) -> \(matmul_\d+:\(size=\(6, 8\), dtype=flow\.float32\)\) at MatmulLinear\.forward \(helpers\.js:\d+:\d+\)/);
+  // toString shows what runs (ONNX nodes); repr("optimized") shows flowbook's ops.
+  assert.match(s, /OPERATOR: MatMul\(input_0, .*\) -> \(matmul_\d+:\(size=\(6, 8\), dtype=flow\.float32\)\) at MatmulLinear\.forward \(helpers\.js:\d+:\d+\)/);
+  assert.match(g.repr("optimized"), /OPERATOR: matmul\(input_0, .*\) -> \(matmul_\d+:\(size=\(6, 8\), dtype=flow\.float32\)\) at MatmulLinear\.forward \(helpers\.js:\d+:\d+\)/);
   assert.match(s, /\[backward\] at T\.build \(features\.test\.js:\d+:\d+\)/);
   assert.match(s, /\[optimizer\] at SGD\.step/);
   assert.match(s, /COMPILE: [\d.]+ ms = trace/);

@@ -1,9 +1,14 @@
 /**
- * Conv + BatchNormalization folding (inference): an inference-mode BatchNormalization whose input is a Conv
- * read by nothing else, with baked weights and statistics, is folded into the Conv's weights and bias:
- * W' = W·s, b' = (b − mean)·s + β with s = γ/√(var + ε). Trigger: BatchNormalization. Bails in training
- * graphs (weights are fed, not baked), on training-mode BN, non-float32 or non-constant weights.
- * Under AMP it does not fire: batch norm is float32-only, so a Cast separates it from the float16 conv.
+ * Conv + batch-norm folding (inference): an inference-mode batch norm whose input is a convolution read by
+ * nothing else, with baked weights and statistics, is folded into the convolution's weights and bias:
+ * W' = W·s, b' = (b − mean)·s + β with s = γ/√(var + ε). Trigger: `_batchNormEval` (traced ops) or
+ * BatchNormalization (ONNX nodes). Bails in training graphs (weights are fed, not baked), on training-mode BN,
+ * non-float32 or non-constant weights.
+ *
+ * It runs in both stages. On the traced IR it runs before auto mixed precision, so the folding is done in
+ * float32 on the master weights and AMP then casts the folded weights (fold, then cast); on the lowered IR it
+ * catches what only lowering exposes (an imported ONNX model's Conv → BatchNormalization, weights that constant
+ * folding produced).
  */
 import type { IRGraph, IRNode } from "../ir";
 import type { PassContext, RewritePass, RewriteResult } from "./pass";
@@ -11,19 +16,26 @@ import { soleConsumer } from "./pass";
 import { constFloats } from "./onnx_util";
 import { Tensor } from "../../tensor/tensor";
 
+/** Op names of the pattern for each node kind. */
+const NAMES = { op: { conv: "conv", bn: "_batchNormEval" }, onnx: { conv: "Conv", bn: "BatchNormalization" } } as const;
+
 function convOf(g: IRGraph, bn: IRNode): IRNode | null {
   const conv = g.nodes.find((n) => n.outputs.includes(bn.inputs[0]));
-  if (!conv || conv.op !== "Conv" || conv.domain) return null;
+  if (!conv || conv.kind !== bn.kind || conv.op !== NAMES[bn.kind].conv || conv.domain) return null;
   return soleConsumer(g, conv.outputs[0]) === bn ? conv : null;
+}
+
+function epsilonOf(bn: IRNode): number {
+  return bn.kind === "op" ? (bn.attrs as { eps: number }).eps : (bn.attrs.epsilon as { f?: number } | undefined)?.f ?? 1e-5;
 }
 
 export const fuseConvBn: RewritePass = {
   name: "fuse_conv_bn",
-  stage: "onnx",
-  targetOps: ["BatchNormalization"],
+  stage: "both",
+  targetOps: ["_batchNormEval", "BatchNormalization"],
   match(g: IRGraph, bn: IRNode, ctx: PassContext): boolean {
-    if (ctx.training || bn.outputs.length !== 1) return false;
-    if ((bn.attrs.training_mode as { i?: number } | undefined)?.i) return false;
+    if (ctx.training || bn.outputs.length !== 1 || bn.op !== NAMES[bn.kind].bn) return false;
+    if (bn.kind === "onnx" && (bn.attrs.training_mode as { i?: number } | undefined)?.i) return false;
     if (!bn.inputs.slice(1, 5).every((i) => constFloats(g, i))) return false;
     const conv = convOf(g, bn);
     return !!conv && !!constFloats(g, conv.inputs[1]) && (!conv.inputs[2] || !!constFloats(g, conv.inputs[2]));
@@ -31,7 +43,7 @@ export const fuseConvBn: RewritePass = {
   apply(g: IRGraph, bn: IRNode): RewriteResult {
     const conv = convOf(g, bn)!;
     const [gamma, beta, mean, variance] = bn.inputs.slice(1, 5).map((i) => constFloats(g, i)!);
-    const eps = (bn.attrs.epsilon as { f?: number } | undefined)?.f ?? 1e-5;
+    const eps = epsilonOf(bn);
     const wT = g.constants.get(conv.inputs[1])!;
     const w = wT._host() as Float32Array;
     const m = wT.shape[0], per = w.length / m;

@@ -5,6 +5,9 @@
  *
  * Traced-IR stage, in order:
  *   gradient_pruning                 first: drops backward work for frozen tensors before others look at it.
+ *   fuse_conv_bn (allowFuseConvBn)   before AMP: batch norms fold into float32 master weights, which AMP then
+ *                                    casts (folding float16 weights would round twice; AMP's Cast between the
+ *                                    float16 conv and the float32 batch norm would also hide the pattern).
  *   auto_mixed_precision (enableAmp) before CSE and folding: its casts of baked weights are then folded into
  *                                    float16 constants, and duplicate casts merged.
  *   common_subexpression_elimination before folding, so that a repeated constant expression is evaluated once.
@@ -16,7 +19,8 @@
  *   maxpool_indices_on_cpu                  after it, so it sees only MaxPools whose indices a gradient reads;
  *                                           acts on webgpu only (places them on ORT's CPU provider).
  *   fuse_pad_to_conv (allowFusePadToConv)   first: later fusions then see plain Conv nodes with final pads.
- *   fuse_conv_bn (allowFuseConvBn)          before add fusion: in a residual block the BN sits between the
+ *   fuse_conv_bn (allowFuseConvBn)          again, for what lowering exposes (imported ONNX models' nodes);
+ *                                           before add fusion: in a residual block the BN sits between the
  *                                           conv and the Add, so folding it exposes Add(Conv, z).
  *   fuse_add_to_output (allowFuseAddToOutput)
  *   dead_code_elimination                   again, for constants the fusions replaced.
@@ -38,8 +42,8 @@ export type { Pass, PassContext, RewritePass, GraphPass, RewriteResult } from ".
 
 /** Every pass by name, in pipeline order within each stage. */
 export const PASSES: readonly Pass[] = [
-  gradientPruning, autoMixedPrecision, commonSubexpressionElimination, constantFolding, deadCodeElimination,
-  maxPoolUnusedIndices, maxPoolIndicesOnCpu, fusePadToConv, fuseConvBn, fuseAddToOutput,
+  gradientPruning, fuseConvBn, autoMixedPrecision, commonSubexpressionElimination, constantFolding, deadCodeElimination,
+  maxPoolUnusedIndices, maxPoolIndicesOnCpu, fusePadToConv, fuseAddToOutput,
 ];
 
 /** Passes that run on every graph. */
@@ -62,7 +66,7 @@ export function getPass(name: string): Pass {
 /** The ordered pass names for `stage` given the enabled optional passes and the disabled names. */
 export function pipeline(stage: "ir" | "onnx", enabled: ReadonlySet<string>, disabled: ReadonlySet<string> = new Set()): string[] {
   for (const n of [...enabled, ...disabled]) getPass(n);
-  const names = PASSES.filter((p) => (stage === "ir" ? p.stage === "ir" : p.stage === "onnx")).map((p) => p.name);
+  const names = PASSES.filter((p) => p.stage === stage || p.stage === "both").map((p) => p.name);
   if (stage === "onnx") names.push("dead_code_elimination");
   return names.filter((n) => (ALWAYS.includes(n) || enabled.has(n)) && !disabled.has(n));
 }

@@ -18,8 +18,8 @@ export interface PassContext {
   amp?: { dtype: "float16"; allow: string[]; deny: string[] };
 }
 
-/** Which IR a pass runs on: traced flowbook ops, or ONNX nodes after lowering. */
-export type Stage = "ir" | "onnx";
+/** Which IR a pass runs on: traced flowbook ops, ONNX nodes after lowering, or both (once in each stage). */
+export type Stage = "ir" | "onnx" | "both";
 
 /** A node rewrite. */
 export interface RewritePass {

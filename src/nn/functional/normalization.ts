@@ -44,7 +44,8 @@ defineOp<{ eps: number }>({
   },
 });
 
-type BatchNormOpts = { weight: Tensor | null; bias: Tensor | null; training: boolean; momentum: number; eps: number };
+// momentum may also be a 0-d float tensor (BatchNorm's cumulative average 1/num_batches_tracked inside nn.Graph).
+type BatchNormOpts = { weight: Tensor | null; bias: Tensor | null; training: boolean; momentum: number | Tensor; eps: number };
 
 function checkPerChannel(name: string, t: Tensor | null, c: number): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new RangeError(`batch_norm: ${name} should contain ${c} elements not ${t.numel()} (got shape ${fmt(t.shape)})`);
@@ -77,9 +78,10 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if (runningMean || runningVar) {
     noGrad(() => {
       const m = a.momentum;
+      const keep = typeof m === "number" ? 1 - m : sub(1, m), unbiased = typeof m === "number" ? (m * n) / (n - 1) : mul(m, n / (n - 1));
       // Through dispatch's assign, so that a training nn.Graph writes the running stats back too.
-      if (runningMean) assign(runningMean, add(mul(runningMean, 1 - m), mul(reshape(mean, [c]), m)));
-      if (runningVar) assign(runningVar, add(mul(runningVar, 1 - m), mul(reshape(varB, [c]), (m * n) / (n - 1))));
+      if (runningMean) assign(runningMean, add(mul(runningMean, keep), mul(reshape(mean, [c]), m)));
+      if (runningVar) assign(runningVar, add(mul(runningVar, keep), mul(reshape(varB, [c]), unbiased)));
     });
   }
   return affine(div(xc, sqrt(add(varB, a.eps))), a.weight && perChannel(a.weight, nd), a.bias && perChannel(a.bias, nd));

@@ -3,6 +3,7 @@ import { Tensor } from "../../tensor/tensor";
 import { zeros, ones } from "../../tensor/creation";
 import { noGrad } from "../../autograd/mode";
 import { add_ } from "../../ops/inplace";
+import { cast, reciprocal } from "../../ops/elementwise";
 import { activeTracer } from "../../ops/dispatch";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
@@ -76,14 +77,15 @@ export abstract class BatchNormBase extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     this.checkInputDim(x);
-    let factor = this.momentum ?? 0;
+    let factor: number | Tensor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       const n = this.num_batches_tracked;
       noGrad(() => add_(n, 1));
       if (this.momentum === null) {
-        // nn.Graph would bake one step's factor 1/num_batches_tracked into the traced program.
-        if (activeTracer()) throw new Error(`${this.constructor.name} with momentum=None (cumulative moving average) cannot be traced by nn.Graph in training mode: its factor 1/num_batches_tracked changes every step; set a momentum`);
-        factor = 1 / n.item(); // cumulative moving average
+        // Cumulative moving average. Inside nn.Graph the factor 1/num_batches_tracked is computed in the graph
+        // from the (fed, written-back) counter, so each step uses its own count.
+        const dtype = this.running_mean?.dtype ?? "float32";
+        factor = activeTracer() ? noGrad(() => reciprocal(cast(n, dtype))) : 1 / n.item();
       }
     }
     const bnTraining = this.training || (this.running_mean === null && this.running_var === null);
