@@ -26,13 +26,25 @@ export interface WorkerRecipe {
   preload?: string[];
 }
 
-/** A map-style dataset. Subclasses implement `getItem` and `length`. */
+/**
+ * A map-style dataset. Subclasses implement `getItem` and `length`. With `numWorkers > 0`, workers rebuild it:
+ * from `workerRecipe()` when it returns one; otherwise, when its class is exported from a module file the worker
+ * can require, from that class and a copy of its own properties (as PyTorch pickles a dataset into its workers);
+ * otherwise (a class defined in a notebook cell or the main script, a property holding a closure) the loader reads
+ * it in the main thread and warns once, saying why.
+ * @example
+ * // datasets.ts — exported, so DataLoader workers can load it:
+ * export class Squares extends flow.utils.data.Dataset<number> {
+ *   get length() { return 100; }
+ *   getItem(i: number) { return i * i; }
+ * }
+ */
 export abstract class Dataset<T = unknown> {
   /** The sample at `index`; `gen` is this sample's generator for random transforms (seeded by the DataLoader). */
   abstract getItem(index: number, gen?: Generator): T | Promise<T>;
   /** Number of samples. */
   abstract get length(): number;
-  /** How a worker thread rebuilds this dataset; null: it can only be read in the main thread (numWorkers: 0). */
+  /** How a worker thread rebuilds this dataset; null: the loader finds a recipe from the class (see above) or reads it in the main thread. */
   workerRecipe(): WorkerRecipe | null { return null; }
   /** Names sample `index` in error messages (a file path, a database row). */
   describeItem(index: number): string { return `sample ${index}`; }
