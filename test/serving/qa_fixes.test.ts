@@ -75,5 +75,27 @@ test("a bad config override is a 400 with the reason, and the model keeps servin
   assert.equal((await get("/v2/models/mlp/ready")).status, 200);
   assert.equal((await get("/v2/models/mlp/config")).json().max_batch_size, 8);
   assert.equal((await post("/v2/models/mlp/infer", rows(8))).status, 200);
-  void fs; void path; void repoDir; void logs; void JUPYTER_DISPLAY; void promisify; void execFile;
+});
+
+/** Runs a client in another process (in this process the server and client share one event loop, which hides the race). */
+async function nodeClient(script: string, args: string[]): Promise<string> {
+  return (await promisify(execFile)(process.execPath, ["-e", script, ...args], { maxBuffer: 1 << 20 })).stdout;
+}
+
+test("413 for a body over the limit reaches Node fetch and curl (no EPIPE), and the server stays healthy", async () => {
+  const body = path.join(fs.mkdtempSync(path.join(repoDir, "..", "flowbook-413-")), "big.bin");
+  fs.writeFileSync(body, Buffer.alloc(6 << 20, 7)); // 6 MiB against the 1 MiB limit
+  const script = `(async () => { const b = require("fs").readFileSync(process.argv[1]); const out = [];
+    for (let i = 0; i < 8; i++) { try { const r = await fetch(process.argv[2], { method: "POST", body: b }); out.push(r.status + ":" + JSON.parse(await r.text()).error.slice(0, 30)); }
+      catch (e) { out.push("ERR " + (e.cause?.code || e.message)); } }
+    console.log(JSON.stringify(out)); })()`;
+  const got: string[] = JSON.parse(await nodeClient(script, [body, `${base}/v2/models/mlp/infer`]));
+  assert.deepEqual(got, new Array(8).fill("413:request body exceeds the limit"));
+  // curl, with Content-Length and chunked (no length: the limit is found while reading).
+  for (const extra of [[], ["-H", "Transfer-Encoding: chunked"]]) {
+    const { stdout } = await promisify(execFile)("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", ...extra, "--data-binary", `@${body}`, `${base}/v2/models/mlp/infer`]);
+    assert.equal(stdout, "413", extra.join(" "));
+  }
+  assert.equal((await get("/v2/health/ready")).status, 200);
+  assert.equal((await post("/v2/models/mlp/infer", rows(1))).status, 200);
 });
