@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { serve, ServerHandle, JUPYTER_DISPLAY } from "../../src/serving";
 import { makeRepository, request, Res } from "./fixtures";
+import * as flow from "../../src/index";
 
 let server: ServerHandle;
 let base: string;
@@ -98,4 +99,54 @@ test("413 for a body over the limit reaches Node fetch and curl (no EPIPE), and 
   }
   assert.equal((await get("/v2/health/ready")).status, 200);
   assert.equal((await post("/v2/models/mlp/infer", rows(1))).status, 200);
+});
+
+test("the handle's display is rendered as of each call, and watch() refreshes a notebook output until stop()", async () => {
+  const requests = (bundle: Record<string, string>) => Number(/\n\s*mlp\s+1\s+READY\s+(\d+)/.exec(bundle["text/plain"])![1]);
+  const before = server[JUPYTER_DISPLAY]();
+  assert.match(before["text/plain"], /running for \d+s, \d+ request\(s\) in flight; statistics as of \d\d:\d\d:\d\d \(server.watch\(\) keeps this view live\)/);
+  assert.equal((await post("/v2/models/mlp/infer", rows(1))).status, 200);
+  assert.equal(requests(server[JUPYTER_DISPLAY]()), requests(before) + 1, "a new display call shows the new request");
+
+  // A display host as the kernel registers one, recording what reaches the notebook.
+  const shown: { id?: string; text: string }[] = [], updates: { id: string; text: string }[] = [];
+  const target = {
+    display: (b: Record<string, unknown>, o?: { displayId?: string }) => { shown.push({ id: o?.displayId, text: String(b["text/plain"]) }); },
+    updateDisplay: (id: string, b: Record<string, unknown>) => { updates.push({ id, text: String(b["text/plain"]) }); },
+    clearOutput: () => undefined,
+  };
+  flow.display.registerDisplayHost({ current: () => target });
+  try {
+    const w = server.watch(10);
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0].id, w.displayId);
+    const n0 = requests({ "text/plain": shown[0].text });
+    assert.equal((await post("/v2/models/mlp/infer", rows(1))).status, 200);
+    for (let i = 0; i < 500 && !updates.some((u) => requests({ "text/plain": u.text }) === n0 + 1); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(updates.some((u) => u.id === w.displayId && requests({ "text/plain": u.text }) === n0 + 1), "an update shows the new request");
+    assert.match(updates.at(-1)!.text, /\(live\)/);
+    w.stop();
+    const count = updates.length;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(updates.length, count, "no update after stop()");
+    assert.throws(() => server.watch(0), /intervalMs must be a positive number/);
+  } finally {
+    flow.display.registerDisplayHost(null);
+  }
+});
+
+test("stopping a watched server refreshes its output one last time as stopped", async () => {
+  const small = fs.mkdtempSync(path.join(repoDir, "..", "flowbook-watch-"));
+  fs.cpSync(path.join(repoDir, "mlp"), path.join(small, "mlp"), { recursive: true });
+  const s = await serve({ modelRepository: small, httpPort: 0, log: () => undefined });
+  const updates: string[] = [];
+  flow.display.registerDisplayHost({ current: () => ({ display: () => undefined, updateDisplay: (_id: string, b: Record<string, unknown>) => { updates.push(String(b["text/plain"])); }, clearOutput: () => undefined }) });
+  try {
+    s.watch(60_000);
+    await s.stop();
+    assert.equal(updates.length, 1);
+    assert.match(updates[0], /: stopped; statistics as of/);
+  } finally {
+    flow.display.registerDisplayHost(null);
+  }
 });
