@@ -6,6 +6,7 @@ import { ModelRepository } from "./repository";
 import { startHttp, HttpServer } from "./http_server";
 import { checkDevice, Device, providersFor } from "./devices";
 import { displayBundle } from "./display";
+import { acquireCodec, releaseCodec } from "./codec";
 import { display, updateDisplay } from "../display/display";
 
 /** The notebook display protocol's symbol (flowbook's kernel looks for it on every value). */
@@ -81,6 +82,7 @@ export async function serve(options: ServeOptions): Promise<ServerHandle> {
     { repository, version: VERSION, ready: () => loaded && !stopping, stopping: () => stopping },
     { host: options.host ?? "127.0.0.1", port: options.httpPort ?? 8000, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, log },
   );
+  acquireCodec();
   await repository.loadAll();
   loaded = true;
   const host = http.address.address;
@@ -102,6 +104,7 @@ export async function serve(options: ServeOptions): Promise<ServerHandle> {
     stopping = true;
     await http.close();
     await repository.close();
+    await releaseCodec();
     for (const w of [...watchers]) { w.stop(); updateDisplay(w.displayId, view(false)); }
   })());
   return { url, host, port: http.address.port, repository, stop, watch, [JUPYTER_DISPLAY]: () => view(false)[JUPYTER_DISPLAY]() };

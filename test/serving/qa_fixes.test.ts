@@ -150,3 +150,32 @@ test("stopping a watched server refreshes its output one last time as stopped", 
     flow.display.registerDisplayHost(null);
   }
 });
+
+test("large JSON tensors are decoded and encoded by codec workers, with the same results and errors as inline", async () => {
+  const { codecCounts } = await import("../../src/serving/codec");
+  const R = 80, n = R * 512;
+  const values = Array.from({ length: n }, (_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
+  const c0 = codecCounts();
+  const big = await post("/v2/models/slow/infer", { id: "big", inputs: [{ name: "X", shape: [R, 512], datatype: "FP32", data: values }] });
+  assert.equal(big.status, 200, big.body.toString());
+  const c1 = codecCounts();
+  assert.deepEqual([c1.decoded - c0.decoded, c1.encoded - c0.encoded], [1, 1], "decoded and encoded off the event loop");
+  // The same tensor sent and returned in binary (small JSON parts: inline) gives the same numbers.
+  const bytes = Buffer.from(new Float32Array(values).buffer);
+  const header = Buffer.from(JSON.stringify({ inputs: [{ name: "X", shape: [R, 512], datatype: "FP32", parameters: { binary_data_size: bytes.length } }], outputs: [{ name: "Y", parameters: { binary_data: true } }] }));
+  const bin = await post("/v2/models/slow/infer", Buffer.concat([header, bytes]), { "Inference-Header-Content-Length": String(header.length) });
+  assert.equal(bin.status, 200);
+  assert.deepEqual(codecCounts(), c1, "small JSON parts stay inline");
+  const n0 = Number(bin.headers["inference-header-content-length"]);
+  const fromBinary = Array.from(new Float32Array(new Uint8Array(bin.body.subarray(n0)).buffer));
+  const out = big.json();
+  assert.equal(out.id, "big");
+  assert.deepEqual(out.outputs[0].shape, [R, 512]);
+  assert.deepEqual(out.outputs[0].data, fromBinary);
+  // A validation error found in a codec worker keeps its table message and status.
+  const bad = values.slice() as unknown[];
+  bad[1000] = "x";
+  assertError(await post("/v2/models/slow/infer", { id: "bad", inputs: [{ name: "X", shape: [R, 512], datatype: "FP32", data: bad }] }), 400, /^\[request id: bad\] input 'X' element 1000 is "x", which is not a valid FP32 value$/);
+  assert.equal(codecCounts().decoded, c1.decoded, "a failed decode is not counted");
+  assert.equal((await get("/v2/health/ready")).status, 200);
+});
