@@ -168,6 +168,9 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
     const batches = this.batchSampler ? batchesOf(this.batchSampler, epoch)
       : this.batchSize === null ? batchIndices(this.sampler!, epoch, 1, false) : batchIndices(this.sampler!, epoch, this.batchSize, !!this.opts.dropLast);
     if (this.numWorkers === 0 || this.mainThreadReason) return this.iterateMain(ds, batches, epoch);
+    // Kept (persistent) workers already hold the dataset; otherwise the recipe is made afresh each epoch, as
+    // PyTorch pickles the dataset again for each epoch's workers.
+    if (this.keptPool) return this.iterateWorkers(ds, this.keptPool.recipe, this.keptPool.found, batches, epoch);
     const r = resolveRecipe(ds, this.opts.workerRecipe);
     if ("reason" in r) { this.fallBack(r.reason); return this.iterateMain(ds, batches, epoch); }
     return this.iterateWorkers(ds, r.recipe, r.found, batches, epoch);
@@ -208,9 +211,11 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   }
 
   private async *iterateStream(ds: IterableDataset): AsyncGenerator<B> {
-    // Why main thread: an iterable dataset's stream has no indices to hand out, so workers would each need
-    // their own shard (iter(info)); that needs a recipe too, and is not implemented yet.
-    if (this.numWorkers > 0) this.fallBack("an IterableDataset is read in the main thread in this version");
+    if (this.numWorkers > 0 && !this.mainThreadReason) {
+      const r = resolveRecipe(ds, this.opts.workerRecipe);
+      if ("reason" in r) this.fallBack(r.reason);
+      else { yield* this.iterateStreamWorkers(r.recipe); return; }
+    }
     const collate = this.collateFn ?? defaultCollate;
     let cur: unknown[] = [];
     const source = typeof ds.iter === "function" ? ds.iter({ id: 0, numWorkers: 1, seed: this.seed }) : ds as unknown as AsyncIterable<unknown>;
@@ -225,7 +230,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   private async *iterateWorkers(ds: Dataset, recipe: WorkerRecipe, found: boolean, batches: number[][], epoch: number): AsyncGenerator<B> {
     const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.collateFn, batched: this.batched, workerId: id, numWorkers: this.numWorkers });
     const keep = !!this.opts.persistentWorkers;
-    const pool = (keep && this.keptPool) || new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0);
+    const pool = (keep && this.keptPool) || new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0, recipe, found);
     if (keep) this.keptPool = pool;
     const limit = this.numWorkers * this.prefetchFactor;
     let sent = 0, finished = false, k = 0;
@@ -259,6 +264,34 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
     if (!finished) yield* this.iterateMain(ds, batches.slice(k), epoch);
   }
 
+  /**
+   * An IterableDataset with workers (as PyTorch): each worker iterates its own `iter(info)` (shard by
+   * `info.id`/`info.numWorkers`, or getWorkerInfo()); batches are taken from the workers in turn, and a worker
+   * whose stream ends leaves the rotation. Without sharding every worker yields the whole stream, as in PyTorch.
+   */
+  private async *iterateStreamWorkers(recipe: WorkerRecipe): AsyncGenerator<B> {
+    const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.collateFn, batched: this.batched, workerId: id, numWorkers: this.numWorkers, stream: { batchSize: this.batchSize, dropLast: !!this.opts.dropLast } });
+    const pool = new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0, recipe, false);
+    let nextId = 0;
+    const outstanding: number[][] = Array.from({ length: this.numWorkers }, () => []);
+    const ask = (w: number) => { const id = nextId++; outstanding[w].push(id); pool.send(w, { batchId: id, epoch: 0, indices: [] }); };
+    try {
+      for (let w = 0; w < this.numWorkers; w++) for (let k = 0; k < this.prefetchFactor; k++) ask(w);
+      let alive = Array.from({ length: this.numWorkers }, (_, w) => w), turn = 0;
+      while (alive.length) {
+        const w = alive[turn % alive.length];
+        const msg = await pool.result(outstanding[w].shift()!);
+        if (msg.done) { alive = alive.filter((x) => x !== w); continue; }
+        turn++;
+        ask(w);
+        const value = unpack(msg.value);
+        yield (this.batched && this.collateFn ? this.collateFn(value as unknown[]) : value) as B;
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+
   /** Ends persistent worker threads now (they are also ended when the loader is garbage-collected). */
   async close(): Promise<void> {
     const pool = this.keptPool;
@@ -271,7 +304,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   }
 }
 
-interface BatchMessage { type: "batch"; batchId: number; value: unknown; skipped: Skipped[]; empty: boolean }
+interface BatchMessage { type: "batch"; batchId: number; value: unknown; skipped: Skipped[]; empty: boolean; done?: boolean }
 interface ErrorMessage { type: "error"; batchId: number; message: string; index?: number }
 interface InitErrorMessage { type: "init-error"; message: string }
 
@@ -286,7 +319,7 @@ class WorkerPool {
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(n: number, start: (id: number) => WorkerStart, private readonly timeout: number) {
+  constructor(n: number, start: (id: number) => WorkerStart, private readonly timeout: number, readonly recipe: WorkerRecipe, readonly found: boolean) {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER, { workerData: start(i) });
       liveWorkers++;

@@ -5,13 +5,17 @@
  * dataset that cannot be rebuilt is reported once ("init-error") and the worker reads nothing.
  */
 import { parentPort, workerData } from "worker_threads";
-import { buildFromRecipe, Dataset, setWorkerInfo, WorkerRecipe } from "./dataset";
+import { buildFromRecipe, Dataset, IterableDataset, setWorkerInfo, WorkerRecipe } from "./dataset";
 import { defaultCollate, pack } from "./collate";
 import { fetchSamples, OnError, SampleError } from "./fetch";
 
 /** What the loader hands a worker at start. */
-export interface WorkerStart { recipe: WorkerRecipe; seed: number; onError: OnError; collate: boolean; batched: boolean; workerId: number; numWorkers: number }
-/** A task: read these indices as batch `batchId` of `epoch`. */
+export interface WorkerStart {
+  recipe: WorkerRecipe; seed: number; onError: OnError; collate: boolean; batched: boolean; workerId: number; numWorkers: number;
+  /** An IterableDataset: this worker iterates its own `iter(info)` and answers "next batch" tasks (batchSize, dropLast). */
+  stream?: { batchSize: number | null; dropLast: boolean };
+}
+/** A task: read these indices as batch `batchId` of `epoch` (a stream worker: the next batch of its iterator). */
 export interface BatchTask { batchId: number; epoch: number; indices: number[] }
 
 const start = workerData as WorkerStart;
@@ -25,8 +29,30 @@ try {
 const queue: BatchTask[] = [];
 let busy = false;
 
+let stream: AsyncIterator<unknown> | Iterator<unknown> | undefined;
+
+/** The next batch of this worker's shard of an IterableDataset; done when it has no (complete enough) batch left. */
+async function nextStreamBatch(task: BatchTask): Promise<void> {
+  if (!stream) {
+    const it = (ds as unknown as IterableDataset).iter({ id: start.workerId, numWorkers: start.numWorkers, seed: start.seed });
+    stream = Symbol.asyncIterator in it ? (it as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (it as Iterable<unknown>)[Symbol.iterator]();
+  }
+  const want = start.stream!.batchSize ?? 1, samples: unknown[] = [];
+  while (samples.length < want) {
+    const r = await stream.next();
+    if (r.done) break;
+    samples.push(r.value);
+  }
+  const done = samples.length === 0 || (start.stream!.batchSize !== null && samples.length < want && start.stream!.dropLast);
+  if (done) { parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: null, skipped: [], empty: true, done: true }); return; }
+  const value = !start.batched ? samples[0] : start.collate ? defaultCollate(samples) : samples;
+  const { value: packed, transfer } = pack(value);
+  parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: packed, skipped: [], empty: false }, transfer);
+}
+
 async function run(task: BatchTask): Promise<void> {
   try {
+    if (start.stream) { await nextStreamBatch(task); return; }
     const { samples, skipped } = await fetchSamples(ds!, task.indices, start.seed, task.epoch, start.onError);
     const value = !start.batched ? samples[0] : start.collate && samples.length ? defaultCollate(samples) : samples;
     const { value: packed, transfer } = pack(value);

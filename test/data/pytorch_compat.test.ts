@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as flow from "../../src/index";
-import { ArgsDataset, AsyncRange, ClosureDataset, PlainDataset, SyncRange } from "./helpers/plain_datasets";
+import { ArgsDataset, AsyncRange, ClosureDataset, FailingRange, PlainDataset, ShardedRange, SyncRange } from "./helpers/plain_datasets";
 import { MainOnlyDataset } from "./helpers/throws_in_worker";
 
 const U = flow.utils.data;
@@ -123,18 +123,29 @@ test("iterables as samplers, BatchSampler, and the batchSampler option", async (
   assert.throws(() => new BatchSampler(new SequentialSampler(ds), 0), /batch_size should be a positive integer value, but got batch_size=0/);
 });
 
-test("IterableDataset with [Symbol.asyncIterator] or [Symbol.iterator]; with workers it is read in the main thread, warned once", async () => {
+test("IterableDataset with [Symbol.asyncIterator] or [Symbol.iterator], in the main thread or in workers (sharded as in PyTorch)", async () => {
   warnings.length = 0;
   assert.deepEqual(await flat(new DataLoader(new AsyncRange(5), { batchSize: 2 })), [0, 1, 2, 3, 4]);
   assert.deepEqual((await collect(new DataLoader(new SyncRange(5), { batchSize: 2 }))).length, 3);
   assert.deepEqual(await flat(new DataLoader(new SyncRange(5), { batchSize: 2, dropLast: true })), [0, 1, 2, 3]);
+  // Workers: each iterates its own stream; batches come from the workers in turn.
+  const sharded = await collect(new DataLoader(new ShardedRange(11), { batchSize: 2, numWorkers: 2 }));
+  assert.deepEqual((await Promise.all(sharded.map((b) => b[0].tolist()))).flat().sort((a: number, b: number) => a - b), Array.from({ length: 11 }, (_, i) => i), "each sample once");
+  assert.deepEqual(await Promise.all(sharded.slice(0, 4).map((b) => b[1].tolist())), [[0, 0], [1, 1], [0, 0], [1, 1]], "round robin over the workers");
+  // Unsharded: every worker yields the whole stream (PyTorch's behaviour too).
+  assert.deepEqual(await flat(new DataLoader(new AsyncRange(3), { batchSize: 3, numWorkers: 2 })), [0, 1, 2, 0, 1, 2]);
+  await assert.rejects(collect(new DataLoader(new FailingRange(), { batchSize: 1, numWorkers: 2 })), /stream broke at 2/);
+  assert.equal(U.activeWorkerCount(), 0);
+  await tick();
+  assert.deepEqual(warnings, []);
+  // A class no worker can load: main thread, one warning per loader; iter(info) gets the main-thread info.
   class Sharded extends U.IterableDataset<number> { *iter(info: { id: number; numWorkers: number }) { for (let i = info.id; i < 4; i += info.numWorkers) yield i; } }
-  assert.deepEqual(await flat(new DataLoader(new Sharded(), { batchSize: 4 })), [0, 1, 2, 3]);
-  const withWorkers = new DataLoader(new AsyncRange(3), { batchSize: 3, numWorkers: 2 });
-  assert.deepEqual(await flat(withWorkers), [0, 1, 2]);
-  assert.deepEqual(await flat(withWorkers), [0, 1, 2]);
+  const local = new DataLoader(new Sharded(), { batchSize: 4, numWorkers: 2 });
+  assert.deepEqual(await flat(local), [0, 1, 2, 3]);
+  assert.deepEqual(await flat(local), [0, 1, 2, 3]);
   await tick();
   assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /Sharded is read in the main thread/);
   class Empty extends U.IterableDataset<number> {}
   await assert.rejects(collect(new DataLoader(new Empty())), /Empty: an IterableDataset implements \[Symbol.asyncIterator\]\(\), \[Symbol.iterator\]\(\) or iter\(info\)/);
   assert.equal(U.getWorkerInfo(), null);

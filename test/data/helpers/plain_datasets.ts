@@ -44,3 +44,16 @@ export class SyncRange extends flow.utils.data.IterableDataset<number> {
   constructor(readonly n: number) { super(); }
   *[Symbol.iterator]() { for (let i = 0; i < this.n; i++) yield i; }
 }
+/** Shards itself across DataLoader workers with getWorkerInfo(), as a PyTorch IterableDataset does. */
+export class ShardedRange extends flow.utils.data.IterableDataset<[number, number]> {
+  constructor(readonly n: number) { super(); }
+  *[Symbol.iterator]() {
+    const info = flow.utils.data.getWorkerInfo();
+    const id = info?.id ?? 0, k = info?.numWorkers ?? 1;
+    for (let i = id; i < this.n; i += k) yield [i, id] as [number, number];
+  }
+}
+/** Fails after two samples. */
+export class FailingRange extends flow.utils.data.IterableDataset<number> {
+  *[Symbol.iterator]() { yield 0; yield 1; throw new Error("stream broke at 2"); }
+}
