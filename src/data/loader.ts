@@ -8,14 +8,21 @@
  * most numWorkers × prefetchFactor batches are in flight; batches come back in order. Leaving the loop
  * (break, an exception, an error in a worker) terminates the workers; while nobody waits on the loader its
  * workers are unref'd, so an abandoned iterator never keeps the process alive.
+ *
+ * Workers rebuild the dataset from a recipe: the dataset's `workerRecipe()`, the `workerRecipe` option, or
+ * one found from its class (exported by a module file) and its properties (recipe.ts). A dataset no worker
+ * can rebuild (a class defined in a notebook cell or the main script, a property holding a closure) is read
+ * in the main thread, with one warning per loader saying why and how to enable workers.
  */
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { Dataset, IterableDataset, WorkerRecipe } from "./dataset";
-import { ListSampler, RandomSampler, Sampler, SequentialSampler, batchIndices } from "./sampler";
+import { BatchSamplerLike, batchesOf, batchIndices, RandomSampler, Sampler, SequentialSampler, toSampler } from "./sampler";
 import { defaultCollate, unpack } from "./collate";
 import { fetchSamples, OnError, Skipped, SampleError } from "./fetch";
 import { getProgressHook } from "./progress";
+import { resolveRecipe } from "./recipe";
+import type { Generator } from "./random";
 import type { BatchTask, WorkerStart } from "./worker";
 
 /** DataLoader options (PyTorch's names in camelCase). */
@@ -24,26 +31,46 @@ export interface DataLoaderOptions {
   batchSize?: number | null;
   /** A new random order every epoch (seeded by `seed`). */
   shuffle?: boolean;
-  /** Explicit order: a Sampler or a list of indices (excludes shuffle). */
-  sampler?: Sampler | number[];
+  /** Explicit order: a Sampler, an array of indices or any iterable of indices (excludes shuffle). */
+  sampler?: Sampler | Iterable<number>;
+  /** Explicit batches: a BatchSampler or any iterable of index lists (excludes batchSize, shuffle, sampler, dropLast). */
+  batchSampler?: BatchSamplerLike;
   /** Drop the last incomplete batch. */
   dropLast?: boolean;
   /** Turns a list of samples into a batch (default: stack tensors, numbers → tensors, recurse into arrays/records). A custom one runs in the main thread. */
   collateFn?: (samples: any[]) => unknown;
+  /** Alias of `collateFn` (the issue's and torchdata's name). */
+  collate?: (samples: any[]) => unknown;
   /** Worker threads that read and transform samples (0: read in the main thread). */
   numWorkers?: number;
   /** Batches read ahead per worker (2). */
   prefetchFactor?: number;
   /** A sample that fails: "raise" (default) an error naming it, or "skip" it and count it in `stats`. */
   onError?: OnError;
-  /** Seed for shuffling and random transforms (default: random per loader). */
+  /** Seed for shuffling and random transforms (default: drawn from `generator`, else random per loader). */
   seed?: number;
+  /** Where the default seed is drawn from (PyTorch's generator). */
+  generator?: Generator;
   /** Progress bar in a notebook: true (default when a display hook is installed), false, or a description. */
   progress?: boolean | string;
   /** Milliseconds to wait for a batch from the workers before failing (0: wait forever). */
   timeout?: number;
   /** Keep the worker threads (and their datasets) between epochs instead of starting new ones each epoch (false, as PyTorch). */
   persistentWorkers?: boolean;
+  /** How workers rebuild the dataset, for a dataset without `workerRecipe()`: `{module, exportName, args}` (see WorkerRecipe). */
+  workerRecipe?: WorkerRecipe;
+}
+
+const OPTION_NAMES = ["batchSize", "shuffle", "sampler", "batchSampler", "dropLast", "collateFn", "collate", "numWorkers", "prefetchFactor", "onError", "seed", "generator", "progress", "timeout", "persistentWorkers", "workerRecipe"];
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Refuses option names the loader does not know (a typo would otherwise be ignored silently). */
+function checkOptionNames(opts: object): void {
+  for (const k of Object.keys(opts)) {
+    if (OPTION_NAMES.includes(k)) continue;
+    const hint = OPTION_NAMES.includes(camel(k)) ? ` (did you mean '${camel(k)}'? options are camelCase)` : "";
+    throw new TypeError(`DataLoader: unknown option '${k}'${hint}; valid options are ${OPTION_NAMES.join(", ")}`);
+  }
 }
 
 /** Counters of what a loader skipped (onError: "skip"). */
@@ -54,6 +81,12 @@ let liveWorkers = 0;
 /** Worker threads started by DataLoaders and not yet terminated (for diagnostics and leak tests). */
 export function activeWorkerCount(): number { return liveWorkers; }
 
+/** A map-style dataset: `getItem(i)` and `length` (a Dataset subclass or any object with both). */
+const isMapStyle = (d: unknown): d is Dataset => typeof (d as Dataset)?.getItem === "function";
+/** An iterable-style dataset: an IterableDataset, or any object with an async/sync iterator and no getItem. */
+const isIterableStyle = (d: unknown): d is IterableDataset =>
+  d instanceof IterableDataset || (!isMapStyle(d) && d !== null && typeof d === "object" && (Symbol.asyncIterator in d || Symbol.iterator in d));
+
 /** Iterates a dataset in batches. */
 export class DataLoader<B = any> implements AsyncIterable<B> {
   readonly batchSize: number | null;
@@ -62,13 +95,21 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   readonly onError: OnError;
   readonly seed: number;
   readonly sampler: Sampler | null;
+  readonly batchSampler: BatchSamplerLike | null;
   /** What was skipped so far (onError: "skip"). */
   readonly stats: LoaderStats = { skipped: 0, errors: [] };
   /** The epoch the next iteration reads (incremented at the start of each iteration). */
   epoch = 0;
   private keptPool: WorkerPool | null = null;
+  private readonly collateFn: ((samples: any[]) => unknown) | undefined;
+  /** Set once workers are known not to be usable for this dataset (the warning was given). */
+  private mainThreadReason: string | null = null;
 
   constructor(readonly dataset: Dataset<any> | IterableDataset<any>, readonly opts: DataLoaderOptions = {}) {
+    checkOptionNames(opts);
+    if (opts.collate && opts.collateFn && opts.collate !== opts.collateFn) throw new TypeError("DataLoader: give collateFn or its alias collate, not both");
+    this.collateFn = opts.collateFn ?? opts.collate;
+    if (this.collateFn !== undefined && typeof this.collateFn !== "function") throw new TypeError(`DataLoader: collateFn must be a function, got ${typeof this.collateFn}`);
     this.batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;
     if (this.batchSize !== null && !(Number.isInteger(this.batchSize) && this.batchSize > 0)) throw new RangeError(`DataLoader: batch_size should be a positive integer value, but got batch_size=${this.batchSize}`);
     this.numWorkers = opts.numWorkers ?? 0;
@@ -76,19 +117,30 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
     this.prefetchFactor = opts.prefetchFactor ?? 2;
     this.onError = opts.onError ?? "raise";
     if (this.onError !== "raise" && this.onError !== "skip") throw new TypeError(`DataLoader: onError must be "raise" or "skip", got ${JSON.stringify(this.onError)}`);
-    this.seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
+    this.seed = opts.seed ?? (opts.generator ? opts.generator.nextU32() : Math.floor(Math.random() * 2 ** 32));
     if (opts.sampler && opts.shuffle) throw new TypeError("DataLoader: sampler option is mutually exclusive with shuffle");
-    if (dataset instanceof IterableDataset) {
-      if (opts.sampler || opts.shuffle) throw new TypeError("DataLoader with IterableDataset: expected unspecified sampler and shuffle options");
+    this.batchSampler = opts.batchSampler ?? null;
+    if (this.batchSampler) {
+      if ((opts.batchSize !== undefined && opts.batchSize !== 1) || opts.shuffle || opts.sampler || opts.dropLast) throw new TypeError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last");
+      if (typeof (this.batchSampler as Iterable<number[]>)[Symbol.iterator] !== "function") throw new TypeError("DataLoader: batchSampler must be a BatchSampler or an iterable of index lists");
+    }
+    if (isIterableStyle(dataset)) {
+      if (opts.sampler || opts.shuffle || opts.batchSampler) throw new TypeError("DataLoader with IterableDataset: expected unspecified sampler and shuffle options");
       this.sampler = null;
+    } else if (isMapStyle(dataset)) {
+      this.sampler = opts.sampler !== undefined && opts.sampler !== null ? toSampler(opts.sampler) : opts.shuffle ? new RandomSampler(dataset, { seed: this.seed }) : new SequentialSampler(dataset);
     } else {
-      const n = dataset.length;
-      this.sampler = Array.isArray(opts.sampler) ? new ListSampler(opts.sampler) : opts.sampler ?? (opts.shuffle ? new RandomSampler(n, { seed: this.seed }) : new SequentialSampler(n));
+      throw new TypeError(`DataLoader: the dataset must be map-style (getItem(i) and length, e.g. a flow.utils.data.Dataset) or iterable (a flow.utils.data.IterableDataset), got ${(dataset as object)?.constructor?.name ?? String(dataset)}`);
     }
   }
 
   /** Number of batches per epoch (map-style datasets). */
   get length(): number {
+    if (this.batchSampler) {
+      const n = (this.batchSampler as { length?: unknown }).length;
+      if (typeof n !== "number") throw new TypeError("DataLoader: its batchSampler has no length");
+      return n;
+    }
     if (!this.sampler) throw new TypeError("DataLoader over an IterableDataset has no length");
     const n = this.sampler.length;
     if (this.batchSize === null) return n;
@@ -100,29 +152,49 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
     const hook = getProgressHook();
     if (!hook || this.opts.progress === false) return it;
     const desc = typeof this.opts.progress === "string" ? this.opts.progress : undefined;
-    return hook(it, { total: this.sampler ? this.length : undefined, desc })[Symbol.asyncIterator]();
+    let total: number | undefined;
+    try { total = this.sampler || this.batchSampler ? this.length : undefined; } catch { total = undefined; }
+    return hook(it, { total, desc })[Symbol.asyncIterator]();
   }
+
+  /** True when batches are collated lists of samples (batchSize set, or a batchSampler). */
+  private get batched(): boolean { return this.batchSampler !== null || this.batchSize !== null; }
 
   /** One epoch of batches, without the progress bar. */
   iterate(): AsyncGenerator<B> {
     const epoch = this.epoch++;
-    if (this.dataset instanceof IterableDataset) return this.iterateStream(this.dataset);
-    const ds = this.dataset;
-    const batches = this.batchSize === null ? batchIndices(this.sampler!, epoch, 1, false) : batchIndices(this.sampler!, epoch, this.batchSize, !!this.opts.dropLast);
-    if (this.numWorkers === 0) return this.iterateMain(ds, batches, epoch);
-    const recipe = ds.workerRecipe();
-    if (!recipe) {
-      throw new Error(`DataLoader: numWorkers: ${this.numWorkers} needs a dataset that a worker thread can rebuild, and ${ds.constructor.name} has no workerRecipe(); ` +
-        "use numWorkers: 0, or implement workerRecipe() (see flow.utils.data.Dataset)");
-    }
-    return this.iterateWorkers(recipe, batches, epoch);
+    if (isIterableStyle(this.dataset)) return this.iterateStream(this.dataset);
+    const ds = this.dataset as Dataset;
+    const batches = this.batchSampler ? batchesOf(this.batchSampler, epoch)
+      : this.batchSize === null ? batchIndices(this.sampler!, epoch, 1, false) : batchIndices(this.sampler!, epoch, this.batchSize, !!this.opts.dropLast);
+    if (this.numWorkers === 0 || this.mainThreadReason) return this.iterateMain(ds, batches, epoch);
+    // Kept (persistent) workers already hold the dataset; otherwise the recipe is made afresh each epoch, as
+    // PyTorch pickles the dataset again for each epoch's workers.
+    if (this.keptPool) return this.iterateWorkers(ds, this.keptPool.recipe, this.keptPool.found, batches, epoch);
+    const r = resolveRecipe(ds, this.opts.workerRecipe);
+    if ("reason" in r) { this.fallBack(r.reason); return this.iterateMain(ds, batches, epoch); }
+    return this.iterateWorkers(ds, r.recipe, r.found, batches, epoch);
   }
+
+  /** Switches this loader to the main thread, with one warning saying why and how to get workers back. */
+  private fallBack(reason: string): void {
+    if (this.mainThreadReason) return;
+    this.mainThreadReason = reason;
+    const name = this.dataset.constructor.name;
+    process.emitWarning(`DataLoader: numWorkers: ${this.numWorkers} ignored, ${name} is read in the main thread: ${reason}. ` +
+      `To decode in worker threads, export the class from a module file (module.exports / export class) and load it with require or import, ` +
+      `implement workerRecipe() on it, or pass the loader option workerRecipe: {module, exportName, args}; or set numWorkers: 0 to silence this.`,
+      { type: "DataLoaderWarning", code: "FLOWBOOK_DATALOADER_MAIN_THREAD" });
+  }
+
+  /** Why this loader reads in the main thread despite numWorkers > 0 (null when it uses workers). */
+  get mainThreadFallback(): string | null { return this.mainThreadReason; }
 
   private finishBatch(samples: unknown[], skipped: Skipped[]): { keep: boolean; value: unknown } {
     this.noteSkipped(skipped);
     if (!samples.length) return { keep: false, value: null };
-    if (this.batchSize === null) return { keep: true, value: samples[0] };
-    return { keep: true, value: (this.opts.collateFn ?? defaultCollate)(samples) };
+    if (!this.batched) return { keep: true, value: samples[0] };
+    return { keep: true, value: (this.collateFn ?? defaultCollate)(samples) };
   }
 
   private noteSkipped(skipped: Skipped[]): void {
@@ -139,40 +211,84 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   }
 
   private async *iterateStream(ds: IterableDataset): AsyncGenerator<B> {
-    if (this.numWorkers > 0) throw new Error("DataLoader: an IterableDataset is read in the main thread in this version; use numWorkers: 0");
+    if (this.numWorkers > 0 && !this.mainThreadReason) {
+      const r = resolveRecipe(ds, this.opts.workerRecipe);
+      if ("reason" in r) this.fallBack(r.reason);
+      else { yield* this.iterateStreamWorkers(r.recipe); return; }
+    }
+    const collate = this.collateFn ?? defaultCollate;
     let cur: unknown[] = [];
-    for await (const s of ds.iter({ id: 0, numWorkers: 1, seed: this.seed })) {
+    const source = typeof ds.iter === "function" ? ds.iter({ id: 0, numWorkers: 1, seed: this.seed }) : ds as unknown as AsyncIterable<unknown>;
+    for await (const s of source) {
       if (this.batchSize === null) { yield s as B; continue; }
       cur.push(s);
-      if (cur.length === this.batchSize) { yield (this.opts.collateFn ?? defaultCollate)(cur) as B; cur = []; }
+      if (cur.length === this.batchSize) { yield collate(cur) as B; cur = []; }
     }
-    if (cur.length && !this.opts.dropLast) yield (this.opts.collateFn ?? defaultCollate)(cur) as B;
+    if (cur.length && !this.opts.dropLast) yield collate(cur) as B;
   }
 
-  private async *iterateWorkers(recipe: WorkerRecipe, batches: number[][], epoch: number): AsyncGenerator<B> {
-    const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.opts.collateFn, batched: this.batchSize !== null, workerId: id });
+  private async *iterateWorkers(ds: Dataset, recipe: WorkerRecipe, found: boolean, batches: number[][], epoch: number): AsyncGenerator<B> {
+    const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.collateFn, batched: this.batched, workerId: id, numWorkers: this.numWorkers });
     const keep = !!this.opts.persistentWorkers;
-    const pool = (keep && this.keptPool) || new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0);
+    const pool = (keep && this.keptPool) || new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0, recipe, found);
     if (keep) this.keptPool = pool;
     const limit = this.numWorkers * this.prefetchFactor;
-    let sent = 0, finished = false;
+    let sent = 0, finished = false, k = 0;
     try {
-      for (let k = 0; k < batches.length; k++) {
+      for (; k < batches.length; k++) {
         while (sent < batches.length && sent - k < limit) { pool.send(sent % this.numWorkers, { batchId: sent, epoch, indices: batches[sent] }); sent++; }
-        const msg = await pool.result(k);
+        let msg: BatchMessage;
+        try {
+          msg = await pool.result(k);
+        } catch (e) {
+          // A recipe found automatically may still fail to rebuild in a worker (the module throws when
+          // required there, say): read this epoch's remaining batches in the main thread instead.
+          if (!(found && e instanceof WorkerInitError)) throw e;
+          this.fallBack(`a worker thread could not rebuild it (${e.message})`);
+          break;
+        }
         this.noteSkipped(msg.skipped);
         if (msg.empty) continue;
         const value = unpack(msg.value);
-        if (this.batchSize === null || !this.opts.collateFn) yield value as B;
-        else yield this.opts.collateFn(value as unknown[]) as B;
+        if (!this.batched || !this.collateFn) yield value as B;
+        else yield this.collateFn(value as unknown[]) as B;
       }
-      finished = true;
+      finished = k === batches.length;
     } finally {
       // Persistent workers survive a completed epoch; an error or an early exit (break) still ends them.
       if (!keep || !finished) {
         if (this.keptPool === pool) this.keptPool = null;
         await pool.close();
       }
+    }
+    if (!finished) yield* this.iterateMain(ds, batches.slice(k), epoch);
+  }
+
+  /**
+   * An IterableDataset with workers (as PyTorch): each worker iterates its own `iter(info)` (shard by
+   * `info.id`/`info.numWorkers`, or getWorkerInfo()); batches are taken from the workers in turn, and a worker
+   * whose stream ends leaves the rotation. Without sharding every worker yields the whole stream, as in PyTorch.
+   */
+  private async *iterateStreamWorkers(recipe: WorkerRecipe): AsyncGenerator<B> {
+    const start = (id: number): WorkerStart => ({ recipe, seed: this.seed, onError: this.onError, collate: !this.collateFn, batched: this.batched, workerId: id, numWorkers: this.numWorkers, stream: { batchSize: this.batchSize, dropLast: !!this.opts.dropLast } });
+    const pool = new WorkerPool(this.numWorkers, start, this.opts.timeout ?? 0, recipe, false);
+    let nextId = 0;
+    const outstanding: number[][] = Array.from({ length: this.numWorkers }, () => []);
+    const ask = (w: number) => { const id = nextId++; outstanding[w].push(id); pool.send(w, { batchId: id, epoch: 0, indices: [] }); };
+    try {
+      for (let w = 0; w < this.numWorkers; w++) for (let k = 0; k < this.prefetchFactor; k++) ask(w);
+      let alive = Array.from({ length: this.numWorkers }, (_, w) => w), turn = 0;
+      while (alive.length) {
+        const w = alive[turn % alive.length];
+        const msg = await pool.result(outstanding[w].shift()!);
+        if (msg.done) { alive = alive.filter((x) => x !== w); continue; }
+        turn++;
+        ask(w);
+        const value = unpack(msg.value);
+        yield (this.batched && this.collateFn ? this.collateFn(value as unknown[]) : value) as B;
+      }
+    } finally {
+      await pool.close();
     }
   }
 
@@ -188,8 +304,12 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
   }
 }
 
-interface BatchMessage { type: "batch"; batchId: number; value: unknown; skipped: Skipped[]; empty: boolean }
+interface BatchMessage { type: "batch"; batchId: number; value: unknown; skipped: Skipped[]; empty: boolean; done?: boolean }
 interface ErrorMessage { type: "error"; batchId: number; message: string; index?: number }
+interface InitErrorMessage { type: "init-error"; message: string }
+
+/** A worker could not rebuild the dataset from its recipe. */
+class WorkerInitError extends Error {}
 
 /** Worker threads with in-order results; any failure rejects every waiter, and close() always terminates. */
 class WorkerPool {
@@ -199,13 +319,16 @@ class WorkerPool {
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(n: number, start: (id: number) => WorkerStart, private readonly timeout: number) {
+  constructor(n: number, start: (id: number) => WorkerStart, private readonly timeout: number, readonly recipe: WorkerRecipe, readonly found: boolean) {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER, { workerData: start(i) });
       liveWorkers++;
       let exited = false;
       w.once("exit", () => { if (!exited) { exited = true; liveWorkers--; } });
-      w.on("message", (m: BatchMessage | ErrorMessage) => this.onMessage(m));
+      w.on("message", (m: BatchMessage | ErrorMessage | InitErrorMessage) => {
+        if (m.type === "init-error") this.fail(new WorkerInitError(`DataLoader worker ${i} could not rebuild the dataset: ${m.message}`));
+        else this.onMessage(m);
+      });
       w.on("error", (e) => this.fail(new Error(`DataLoader worker ${i} failed: ${e.message}`)));
       w.on("exit", (code) => { if (!this.closing) this.fail(new Error(`DataLoader worker ${i} exited unexpectedly (exit code ${code})`)); });
       w.unref();

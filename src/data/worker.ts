@@ -1,26 +1,59 @@
 /**
  * A DataLoader worker thread: rebuilds the dataset from its recipe, then reads the batches it is sent, one at
  * a time (the samples of a batch concurrently), collates them when the loader uses the default collate, and
- * posts them back with their tensor buffers transferred. Errors are posted per batch; the loader decides.
+ * posts them back with their tensor buffers transferred. Errors are posted per batch; the loader decides. A
+ * dataset that cannot be rebuilt is reported once ("init-error") and the worker reads nothing.
  */
 import { parentPort, workerData } from "worker_threads";
-import { buildFromRecipe, Dataset, WorkerRecipe } from "./dataset";
+import { buildFromRecipe, Dataset, IterableDataset, setWorkerInfo, WorkerRecipe } from "./dataset";
 import { defaultCollate, pack } from "./collate";
 import { fetchSamples, OnError, SampleError } from "./fetch";
 
 /** What the loader hands a worker at start. */
-export interface WorkerStart { recipe: WorkerRecipe; seed: number; onError: OnError; collate: boolean; batched: boolean; workerId: number }
-/** A task: read these indices as batch `batchId` of `epoch`. */
+export interface WorkerStart {
+  recipe: WorkerRecipe; seed: number; onError: OnError; collate: boolean; batched: boolean; workerId: number; numWorkers: number;
+  /** An IterableDataset: this worker iterates its own `iter(info)` and answers "next batch" tasks (batchSize, dropLast). */
+  stream?: { batchSize: number | null; dropLast: boolean };
+}
+/** A task: read these indices as batch `batchId` of `epoch` (a stream worker: the next batch of its iterator). */
 export interface BatchTask { batchId: number; epoch: number; indices: number[] }
 
 const start = workerData as WorkerStart;
-const ds = buildFromRecipe(start.recipe) as Dataset;
+setWorkerInfo({ id: start.workerId, numWorkers: start.numWorkers, seed: start.seed });
+let ds: Dataset | undefined;
+try {
+  ds = buildFromRecipe(start.recipe) as Dataset;
+} catch (e) {
+  parentPort!.postMessage({ type: "init-error", message: `${(e as Error)?.message ?? String(e)}` });
+}
 const queue: BatchTask[] = [];
 let busy = false;
 
+let stream: AsyncIterator<unknown> | Iterator<unknown> | undefined;
+
+/** The next batch of this worker's shard of an IterableDataset; done when it has no (complete enough) batch left. */
+async function nextStreamBatch(task: BatchTask): Promise<void> {
+  if (!stream) {
+    const it = (ds as unknown as IterableDataset).iter({ id: start.workerId, numWorkers: start.numWorkers, seed: start.seed });
+    stream = Symbol.asyncIterator in it ? (it as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (it as Iterable<unknown>)[Symbol.iterator]();
+  }
+  const want = start.stream!.batchSize ?? 1, samples: unknown[] = [];
+  while (samples.length < want) {
+    const r = await stream.next();
+    if (r.done) break;
+    samples.push(r.value);
+  }
+  const done = samples.length === 0 || (start.stream!.batchSize !== null && samples.length < want && start.stream!.dropLast);
+  if (done) { parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: null, skipped: [], empty: true, done: true }); return; }
+  const value = !start.batched ? samples[0] : start.collate ? defaultCollate(samples) : samples;
+  const { value: packed, transfer } = pack(value);
+  parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: packed, skipped: [], empty: false }, transfer);
+}
+
 async function run(task: BatchTask): Promise<void> {
   try {
-    const { samples, skipped } = await fetchSamples(ds, task.indices, start.seed, task.epoch, start.onError);
+    if (start.stream) { await nextStreamBatch(task); return; }
+    const { samples, skipped } = await fetchSamples(ds!, task.indices, start.seed, task.epoch, start.onError);
     const value = !start.batched ? samples[0] : start.collate && samples.length ? defaultCollate(samples) : samples;
     const { value: packed, transfer } = pack(value);
     parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: packed, skipped, empty: samples.length === 0 }, transfer);
@@ -37,4 +70,4 @@ async function drain(): Promise<void> {
   busy = false;
 }
 
-parentPort!.on("message", (task: BatchTask) => { queue.push(task); void drain(); });
+if (ds) parentPort!.on("message", (task: BatchTask) => { queue.push(task); void drain(); });

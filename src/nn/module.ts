@@ -274,7 +274,9 @@ export class Module<In extends unknown[] = any[], Out = any> {
   /**
    * Copies parameters and buffers from `stateDict` (a stateDict() object or a Map). Shape mismatches always
    * throw; with `strict` (the default) missing and unexpected keys throw too, all listed in one error as
-   * PyTorch words it. Returns the missing and unexpected keys.
+   * PyTorch words it. Returns the missing and unexpected keys. A thrown error lists every missing, unexpected
+   * and size-mismatched key (also with strict=false) and carries them as `missingKeys`, `unexpectedKeys` and
+   * `shapeMismatches: [{key, expected, got}]`.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, strict?: boolean | { strict?: boolean }): IncompatibleKeys;
   loadStateDict(opts: { stateDict: StateDict | Map<string, Tensor>; strict?: boolean }): IncompatibleKeys;
@@ -286,6 +288,7 @@ export class Module<In extends unknown[] = any[], Out = any> {
     const { stateDict, strict } = a;
     const sd = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const missingKeys: string[] = [], unexpectedKeys: string[] = [], errors: string[] = [];
+    const shapeMismatches: { key: string; expected: number[]; got: number[] }[] = [];
     const load = (m: Module, prefix: string) => {
       const st = m[STATE];
       const local = new Map<string, Tensor>();
@@ -297,6 +300,7 @@ export class Module<In extends unknown[] = any[], Out = any> {
         const src = sd.get(key);
         if (!(src instanceof Tensor)) { errors.push(`While copying the parameter named "${key}", expected Tensor or Tensor-like object from checkpoint but received ${typeName(src)}`); continue; }
         if (src.shape.join() !== t.shape.join()) {
+          shapeMismatches.push({ key, expected: [...t.shape], got: [...src.shape] });
           errors.push(`size mismatch for ${key}: copying a param with shape [${src.shape.join(", ")}] from checkpoint, the shape in current model is [${t.shape.join(", ")}].`);
           continue;
         }
@@ -314,7 +318,13 @@ export class Module<In extends unknown[] = any[], Out = any> {
       if (unexpectedKeys.length) errors.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}. `);
       if (missingKeys.length) errors.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}. `);
     }
-    if (errors.length) throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join("\n\t")}`);
+    // Size mismatches raise even with strict=false (as PyTorch); then the one error also lists the keys strict
+    // would have refused, and carries the whole report, so a partial load can be diagnosed in one go.
+    if (errors.length && !strict) {
+      if (missingKeys.length) errors.push(`Missing key(s) in state_dict (allowed with strict=false): ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
+      if (unexpectedKeys.length) errors.push(`Unexpected key(s) in state_dict (allowed with strict=false): ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`);
+    }
+    if (errors.length) throw Object.assign(new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join("\n\t")}`), { missingKeys, unexpectedKeys, shapeMismatches });
     return { missingKeys, unexpectedKeys };
   }
 

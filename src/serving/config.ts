@@ -48,11 +48,13 @@ export interface ModelConfig {
 /** The result of reading config.pbtxt: the (possibly incomplete) config and the warnings. */
 export interface ParsedConfig { config: Partial<ModelConfig> & { inputs?: TensorConfig[]; outputs?: TensorConfig[] }; warnings: string[] }
 
-type Ctx = { file: string; warnings: string[] };
+/** `json`: the config came as a JSON override (no lines; int64 fields may be strings, as protobuf's JSON writes them). */
+type Ctx = { file: string; warnings: string[]; json?: boolean };
 type Handler<T> = (target: T, f: PbField, ctx: Ctx) => void;
 
 // --- scalar readers: each refuses a wrong value with the file and line ---
 function bad(ctx: Ctx, f: PbField, detail: string): never {
+  if (ctx.json) throw servingError("CONFIG_OVERRIDE_INVALID", { model: ctx.file, detail: `${f.name}: ${detail}` });
   throw servingError("CONFIG_INVALID", { file: ctx.file, line: f.line, detail: `${f.name}: ${detail}` });
 }
 function str(ctx: Ctx, f: PbField): string {
@@ -60,6 +62,7 @@ function str(ctx: Ctx, f: PbField): string {
   return (f.value as { v: string }).v;
 }
 function int(ctx: Ctx, f: PbField, v: PbValue = f.value, min = -Infinity): number {
+  if (ctx.json && v.kind === "string" && /^-?\d+$/.test(v.v)) v = { kind: "number", v: Number(v.v) };
   if (v.kind !== "number" || !Number.isInteger(v.v)) bad(ctx, f, `expected an integer, got ${describe(v)}`);
   const n = (v as { v: number }).v;
   if (n < min) bad(ctx, f, `must be >= ${min}, got ${n}`);
@@ -89,7 +92,7 @@ function apply<T>(m: PbMessage, table: Record<string, Handler<T>>, target: T, ct
   for (const f of m.fields) {
     const h = table[f.name];
     if (h) h(target, f, ctx);
-    else ctx.warnings.push(`${ctx.file}:${f.line}: field '${where}${f.name}' is not used by flowbook; ignored`);
+    else ctx.warnings.push(`${ctx.json ? `config override of '${ctx.file}'` : `${ctx.file}:${f.line}`}: field '${where}${f.name}' is not used by flowbook; ignored`);
   }
   return target;
 }
@@ -166,6 +169,37 @@ export function parseConfig(text: string, file: string): ParsedConfig {
   const ctx: Ctx = { file, warnings: [] };
   const config = apply(parsePbtxt(text, file), TOP_FIELDS, {} as Top, ctx, "");
   return { config, warnings: ctx.warnings };
+}
+
+/**
+ * Reads a configuration given as JSON (Triton's `config` parameter of the repository load request: the
+ * ModelConfig message in protobuf's JSON form, snake_case or lowerCamelCase names), validated like
+ * config.pbtxt. Throws `CONFIG_OVERRIDE_INVALID` naming `model` and the field.
+ * @example parseConfigJson('{"max_batch_size": 2}', "mlp").config.maxBatchSize // 2
+ */
+export function parseConfigJson(text: string, model: string): ParsedConfig {
+  let v: unknown;
+  try { v = JSON.parse(text); } catch (err) { throw servingError("CONFIG_OVERRIDE_INVALID", { model, detail: `not valid JSON: ${(err as Error).message}` }); }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw servingError("CONFIG_OVERRIDE_INVALID", { model, detail: "the config must be a JSON object" });
+  const ctx: Ctx = { file: model, warnings: [], json: true };
+  const config = apply(jsonMessage(v as Record<string, unknown>), TOP_FIELDS, {} as Top, ctx, "");
+  return { config, warnings: ctx.warnings };
+}
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** JSON → the text-format tree (line 0: no line to point at); null fields are absent, as protobuf's JSON reads them. */
+function jsonMessage(o: Record<string, unknown>): PbMessage {
+  const fields: PbField[] = [];
+  for (const [k, v] of Object.entries(o)) if (v !== null) fields.push({ name: snake(k), line: 0, value: jsonValue(v) });
+  return { kind: "message", fields };
+}
+function jsonValue(v: unknown): PbValue {
+  if (Array.isArray(v)) return { kind: "list", items: v.map(jsonValue) };
+  if (typeof v === "object" && v !== null) return jsonMessage(v as Record<string, unknown>);
+  if (typeof v === "number") return { kind: "number", v };
+  if (typeof v === "boolean") return { kind: "ident", v: String(v) };
+  return { kind: "string", v: String(v) };
 }
 
 /** What ONNX Runtime reports about one model input or output. */

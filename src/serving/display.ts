@@ -28,18 +28,29 @@ function rows(repo: ModelRepository): Row[] {
 
 const HEAD = ["model", "version", "state", "requests", "failures", "executions", "avg queue ms", "avg infer ms"];
 
-/** Builds the MIME bundle of a server listening at `url`. */
-export function displayBundle(url: string, repo: ModelRepository, running: boolean): Record<string, string> {
+/** What the view shows besides the repository: state, uptime, in-flight requests, and whether it is live. */
+export interface ServerView { running: boolean; startedAt: number; inFlight: number; live: boolean }
+
+function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** Builds the MIME bundle of a server listening at `url`, with the statistics as of now. */
+export function displayBundle(url: string, repo: ModelRepository, view: ServerView): Record<string, string> {
   const r = rows(repo).map((x) => [x.model, x.version, x.state, x.requests, x.failures, x.batches, x.avgQueue, x.avgInfer]);
-  const status = running ? "running" : "stopped";
+  const asOf = new Date().toTimeString().slice(0, 8);
+  const status = view.running
+    ? `running for ${duration(Date.now() - view.startedAt)}, ${view.inFlight} request(s) in flight; statistics as of ${asOf}${view.live ? " (live)" : " (server.watch() keeps this view live)"}`
+    : `stopped; statistics as of ${asOf}`;
   const endpoints = [`${url}/v2/health/ready`, `${url}/v2/models/{model}/infer`, `${url}/v2/repository/index`, `${url}/metrics`];
-  const html = `<div><b>flowbook model server</b> ${status} at <code>${esc(url)}</code> (KServe v2 / Triton HTTP)<br>`
+  const html = `<div><b>flowbook model server</b> at <code>${esc(url)}</code> (KServe v2 / Triton HTTP): ${esc(status)}<br>`
     + `Endpoints: ${endpoints.map((e) => `<code>${esc(e)}</code>`).join(", ")}`
     + `<table><thead><tr>${HEAD.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>`
     + r.map((cells) => `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")
     + `</tbody></table></div>`;
   const widths = HEAD.map((h, i) => Math.max(h.length, ...r.map((c) => c[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  const text = [`flowbook model server ${status} at ${url}`, `endpoints: ${endpoints.join(" ")}`, line(HEAD), ...r.map(line)].join("\n");
+  const text = [`flowbook model server at ${url}: ${status}`, `endpoints: ${endpoints.join(" ")}`, line(HEAD), ...r.map(line)].join("\n");
   return { "text/html": html, "text/plain": text };
 }

@@ -42,6 +42,8 @@ export const ERRORS = {
   // --- model repository ---
   LOAD_FAILED: [400, "failed to load '{model}': {reason}"],
   CONFIG_INVALID: [400, "{file}:{line}: {detail}"],
+  CONFIG_OVERRIDE_INVALID: [400, "invalid config override for '{model}' (load parameter 'config'): {detail}"],
+  LOAD_PARAMETER: [400, "load of '{model}': {detail}"],
   // --- inference ---
   INFERENCE_FAILED: [500, "{prefix}inference of model '{model}' failed: {detail}"],
   DEVICE_UNAVAILABLE: [400, "device '{device}' is not available: {detail}"],
@@ -78,6 +80,8 @@ export const ERROR_DOCS: Record<ErrorCode, string> = {
   BODY_TOO_LARGE: "The request body is larger than the server's limit.",
   LOAD_FAILED: "A model could not be loaded (configuration, ONNX file or device); it is UNAVAILABLE with this reason.",
   CONFIG_INVALID: "config.pbtxt has a wrong value; the message names the file and line.",
+  CONFIG_OVERRIDE_INVALID: "The JSON config given to a repository load request does not parse or has a wrong value; the message names the field.",
+  LOAD_PARAMETER: "A repository load request has a parameter flowbook does not support (only 'config' is), or one of the wrong type.",
   INFERENCE_FAILED: "ONNX Runtime refused or failed the run.",
   DEVICE_UNAVAILABLE: "The requested execution provider is not in this onnxruntime-node build.",
   INTERNAL: "A bug in the server; the server stays up.",

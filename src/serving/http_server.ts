@@ -27,7 +27,7 @@ function sendError(res: http.ServerResponse, err: unknown): void {
   send(res, { status, json: { error: message } });
 }
 
-/** Reads the whole body, refusing more than `limit` bytes (413) before buffering it. */
+/** Reads the whole body, refusing more than `limit` bytes (413): from Content-Length before reading any of it. */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) return Promise.reject(servingError("BODY_TOO_LARGE", { limit }));
@@ -36,13 +36,29 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > limit) { reject(servingError("BODY_TOO_LARGE", { limit })); req.removeAllListeners("data"); req.resume(); return; }
+      if (size > limit) { chunks.length = 0; req.removeAllListeners("data"); reject(servingError("BODY_TOO_LARGE", { limit })); return; }
       chunks.push(c);
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on("error", reject);
     req.on("aborted", () => reject(new Error("client aborted the request")));
   });
+}
+
+/** Bytes of a refused body read and dropped before the connection is cut, as a multiple of the limit. */
+const DISCARD_FACTOR = 8;
+
+/**
+ * After a 413, reads and drops the rest of the body. Why: closing the socket while the client is still
+ * sending makes its kernel see a reset, and clients such as Node's fetch then report EPIPE/ECONNRESET
+ * instead of the 413 they were sent. The connection stays usable (keep-alive) once the body has been read;
+ * a body beyond DISCARD_FACTOR × the limit is cut off (the client has had the 413 by then).
+ */
+function discardBody(req: http.IncomingMessage, limit: number): void {
+  let dropped = 0;
+  const cap = Math.max(limit, 1 << 20) * DISCARD_FACTOR;
+  req.on("data", (c: Buffer) => { dropped += c.length; if (dropped > cap) req.socket.destroy(); });
+  req.resume();
 }
 
 /** Starts listening; resolves once the port is bound. */
@@ -62,7 +78,7 @@ export function startHttp(state: ServerState & { stopping: () => boolean }, opts
       const body = req.method === "POST" ? await readBody(req, opts.maxBodyBytes) : Buffer.alloc(0);
       send(res, await handler({ params, body, headers: req.headers, state }));
     } catch (err) {
-      if ((err as { code?: string }).code === "BODY_TOO_LARGE") res.setHeader("Connection", "close");
+      if ((err as { code?: string }).code === "BODY_TOO_LARGE") discardBody(req, opts.maxBodyBytes);
       if (!res.destroyed) sendError(res, err);
     }
   }

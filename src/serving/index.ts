@@ -17,7 +17,7 @@ export type { ServeOptions, ServerHandle } from "./serve";
 export { writeModelEntry, entryConfig } from "./write_entry";
 export type { ModelEntry, EntryTensor } from "./write_entry";
 /** config.pbtxt: parse, write, complete from ONNX metadata, and Triton's JSON view. */
-export { parseConfig, writeConfig, completeConfig, configToJson } from "./config";
+export { parseConfig, parseConfigJson, writeConfig, completeConfig, configToJson } from "./config";
 export type { ModelConfig, TensorConfig, VersionPolicy, ParsedConfig, OnnxIoMeta } from "./config";
 /** The model repository (load, unload, index) a server serves. */
 export { ModelRepository } from "./repository";

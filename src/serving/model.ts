@@ -6,8 +6,8 @@ import type { ModelConfig } from "./config";
 import { InstancePool } from "./instances";
 import { Batcher } from "./batcher";
 import { ModelStats } from "./stats";
-import { parseInferRequest } from "./request";
-import { encodeResponse, EncodedResponse } from "./response";
+import type { EncodedResponse } from "./response";
+import { decodeRequest, encodeResult } from "./codec";
 import { classify } from "./classification";
 import { requestPrefix, servingError } from "./errors";
 
@@ -41,14 +41,14 @@ export class ModelVersion {
   async infer(body: Buffer, headerLength: string | undefined, arrival = now()): Promise<EncodedResponse> {
     this.inFlight++;
     try {
-      const req = parseInferRequest(body, headerLength, this.config);
+      const req = await decodeRequest(body, headerLength, this.config);
       const res = await this.batcher.submit(req, arrival);
       const t0 = now();
       const outputs = req.outputs.map((o) => {
         const t = res.outputs.find((x) => x.name === o.name)!;
         return o.classification > 0 ? classify(t, o.classification, this.config.maxBatchSize > 0, this.labels.get(o.name), requestPrefix(req.id), this.config.name) : t;
       });
-      const encoded = encodeResponse(this.config.name, String(this.version), req.id, req.parameters, outputs, req.outputs.map((o) => o.binary));
+      const encoded = await encodeResult(this.config.name, String(this.version), req.id, req.parameters, outputs, req.outputs.map((o) => o.binary));
       const outputNs = res.outputNs + Number(now() - t0);
       this.stats.recordRequest({ ok: true, totalNs: Number(now() - arrival), queueNs: res.queueNs, inputNs: res.inputNs, inferNs: res.inferNs, outputNs, batchSize: req.batchSize });
       return encoded;

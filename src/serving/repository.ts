@@ -71,8 +71,12 @@ export class ModelRepository {
     return readyOnly ? rows.filter((r) => r.state === "READY") : rows;
   }
 
-  /** Loads (or reloads) `name`; the old versions keep serving until the new ones are ready. */
-  load(name: string): Promise<void> {
+  /**
+   * Loads (or reloads) `name`; the old versions keep serving until the new ones are ready. `override` (the
+   * load request's `config` parameter, already parsed) replaces config.pbtxt for this load, as in Triton: the
+   * file is not read, and what the override leaves out is completed from the ONNX model.
+   */
+  load(name: string, override?: ParsedConfig): Promise<void> {
     checkModelName(name);
     return this.serialise(name, async () => {
       if (!this.entries.has(name) && !this.scan().includes(name)) {
@@ -82,7 +86,7 @@ export class ModelRepository {
       const old = entry.state === "READY" ? entry.versions : undefined;
       if (!old) entry.state = "LOADING";
       try {
-        const versions = await this.loadVersions(name);
+        const versions = await this.loadVersions(name, override);
         entry.versions = versions;
         entry.state = "READY";
         entry.reason = "";
@@ -156,22 +160,21 @@ export class ModelRepository {
     return next;
   }
 
-  private readConfig(name: string, dir: string): ParsedConfig["config"] {
-    const file = resolveInside(this.root, name, "config.pbtxt");
-    if (!file) return {};
-    const parsed = parseConfig(fs.readFileSync(file, "utf8"), path.join(name, "config.pbtxt"));
+  private readConfig(name: string, override?: ParsedConfig): ParsedConfig["config"] {
+    const file = override ? undefined : resolveInside(this.root, name, "config.pbtxt");
+    if (!override && !file) return {};
+    const parsed = override ?? parseConfig(fs.readFileSync(file!, "utf8"), path.join(name, "config.pbtxt"));
     for (const w of parsed.warnings) this.options.log(`warning: ${w}`);
     if (parsed.config.name !== undefined && parsed.config.name !== name) {
-      throw new Error(`config.pbtxt names the model '${parsed.config.name}' but its directory is '${name}'; make them equal`);
+      throw new Error(`${override ? "the config override" : "config.pbtxt"} names the model '${parsed.config.name}' but its directory is '${name}'; make them equal`);
     }
-    void dir;
     return parsed.config;
   }
 
-  private async loadVersions(name: string): Promise<Map<number, ModelVersion>> {
+  private async loadVersions(name: string, override?: ParsedConfig): Promise<Map<number, ModelVersion>> {
     const dir = resolveInside(this.root, name);
     if (!dir) throw servingError("MODEL_NOT_FOUND", { model: name });
-    const partial = this.readConfig(name, dir);
+    const partial = this.readConfig(name, override);
     const available = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => /^[1-9]\d*$/.test(d.name)).map((d) => Number(d.name));
     const chosen = chooseVersions(available, partial.versionPolicy ?? { latest: 1 });
     if (chosen.length === 0) throw new Error(`no version is available: add a numbered version directory such as ${name}/1/model.onnx`);

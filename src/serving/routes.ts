@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from "http";
 import type { ModelRepository } from "./repository";
-import { configToJson } from "./config";
+import { configToJson, parseConfigJson, ParsedConfig } from "./config";
 import { renderMetrics } from "./metrics";
 import { servingError } from "./errors";
 
@@ -71,9 +71,27 @@ async function infer(r: RouteRequest): Promise<Reply> {
   return { status: 200, body: res.body, headers: res.headers };
 }
 
+/**
+ * Triton's load parameters: `config` (a JSON ModelConfig that replaces config.pbtxt for this load). It is
+ * parsed and checked before the load starts, so a bad override never changes the model's state.
+ */
+function loadOverride(model: string, body: Record<string, unknown>): ParsedConfig | undefined {
+  const params = body.parameters;
+  if (params === undefined) return undefined;
+  if (typeof params !== "object" || params === null || Array.isArray(params)) throw servingError("LOAD_PARAMETER", { model, detail: "'parameters' must be a JSON object" });
+  for (const k of Object.keys(params)) {
+    if (k.startsWith("file:")) throw servingError("LOAD_PARAMETER", { model, detail: `parameter '${k}': model files sent with the load request are not supported; put them in the repository` });
+    if (k !== "config") throw servingError("LOAD_PARAMETER", { model, detail: `unknown parameter '${k}'; the supported one is 'config'` });
+  }
+  const config = (params as Record<string, unknown>).config;
+  if (config === undefined) return undefined;
+  if (typeof config !== "string") throw servingError("LOAD_PARAMETER", { model, detail: "parameter 'config' must be a string holding the model configuration as JSON" });
+  return parseConfigJson(config, model);
+}
+
 async function load(r: RouteRequest): Promise<Reply> {
-  jsonBody(r.body); // parameters (config override, files) are not supported; a bad body is still refused.
-  await r.state.repository.load(r.params.model);
+  const override = loadOverride(r.params.model, jsonBody(r.body));
+  await r.state.repository.load(r.params.model, override);
   return ok();
 }
 

@@ -111,9 +111,12 @@ test("DataLoader: break, throw in the loop, failing sample and crashed worker al
   assert.equal(got.length, 37);
   assert.equal(skip.stats.skipped, 3);
   assert.deepEqual(skip.stats.errors.map((e) => e.item), ["index-sample #3", "index-sample #17", "index-sample #18"]);
-  // A dataset without a worker recipe: a clear error, not a hang.
+  // A dataset no worker can rebuild is read in the main thread (see pytorch_compat.test.ts), not a hang or an error.
   class Local extends flow.utils.data.Dataset<number> { get length() { return 3; } getItem(i: number) { return i; } }
-  assert.throws(() => new DataLoader(new Local(), { numWorkers: 1 })[Symbol.asyncIterator](), /Local has no workerRecipe\(\); use numWorkers: 0/);
+  const viaFallback: unknown[] = [];
+  for await (const b of new DataLoader(new Local(), { numWorkers: 1 })) viaFallback.push(await (b as flow.Tensor).tolist());
+  assert.deepEqual(viaFallback, [[0], [1], [2]]);
+  assert.equal(activeWorkerCount(), 0);
 });
 
 test("DataLoader over ImageFolder with workers: transforms run in the workers, bad files raise or are skipped", async () => {
