@@ -92,7 +92,7 @@ export async function serve(options: ServeOptions): Promise<ServerHandle> {
   const view = (live: boolean) => ({ [JUPYTER_DISPLAY]: () => displayBundle(url, repository, { running: !stopping, startedAt, inFlight: http.inFlight(), live }) });
   const watch = (intervalMs = 1000): ServerWatch => {
     if (!(Number.isFinite(intervalMs) && intervalMs > 0)) throw new RangeError(`watch: intervalMs must be a positive number of milliseconds, got ${intervalMs}`);
-    const shown = display(view(!stopping));
+    const shown = display(view(!stopping), { displayId: true });
     if (stopping) return { displayId: shown.displayId, stop: () => undefined };
     // unref: a live view never keeps the process (or the kernel's cell) alive on its own.
     const timer = setInterval(() => updateDisplay(shown.displayId, view(true)), intervalMs).unref();
