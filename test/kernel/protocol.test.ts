@@ -78,12 +78,14 @@ describe("flowbook kernel over zeromq", () => {
   });
 
   test("interrupt stops a never-resolving await; SIGINT stops a busy loop", async () => {
+    // Interrupt only once the cell runs (its execute_input is out): on a loaded machine 200 ms was not enough.
+    const started = async (code: string) => { while (!k.iopubLog.some((m) => m.header.msg_type === "execute_input" && (m.content as any).code === code)) await delay(20); await delay(100); };
     const hanging = k.execute("await new Promise(() => {})");
-    await delay(200);
+    await started("await new Promise(() => {})");
     await k.request("control", "interrupt_request", {});
     assert.equal((await hanging).reply.content.ename, "KeyboardInterrupt");
     const busy = k.execute("for (;;) {}");
-    await delay(200);
+    await started("for (;;) {}");
     k.process!.kill("SIGINT");
     assert.equal((await busy).reply.content.ename, "KeyboardInterrupt");
     assert.equal(resultOf(await k.execute("keptBefore")), "'still here'");
