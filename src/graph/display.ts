@@ -176,7 +176,11 @@ function loadGraphviz(): Promise<GraphvizLike> {
 
 /** SVG of DOT text. */
 export async function renderDot(dot: string): Promise<string> {
-  return (await loadGraphviz()).dot(dot);
+  // Inline SVG starts at <svg>: graphviz's XML declaration (with its encoding) and DOCTYPE make nbconvert's HTML
+  // export fail (lxml refuses a str with an encoding declaration) and are not valid inside an HTML page.
+  const svg = (await loadGraphviz()).dot(dot);
+  const start = svg.indexOf("<svg");
+  return start > 0 ? svg.slice(start) : svg;
 }
 
 /** The MIME bundle of any IR: SVG picture plus a text form. */

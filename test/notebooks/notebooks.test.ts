@@ -30,7 +30,7 @@ declare const document: any;
 const join = (t: unknown) => (Array.isArray(t) ? t.join("") : typeof t === "string" ? t : "");
 
 /** What the executed notebook says the page must show. */
-interface Expected { plots: number; svgs: number; images: number; tables: number; stderrStreams: number }
+interface Expected { plots: number; svgs: number; svgImages: number; images: number; tables: number; stderrStreams: number }
 
 function expectedOf(nb: { cells: Cell[] }): Expected {
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
@@ -40,6 +40,7 @@ function expectedOf(nb: { cells: Cell[] }): Expected {
     svgs: rich.filter((o) => o.data!["image/svg+xml"] && !o.data!["text/html"]).length,
     images: rich.filter((o) => (o.data!["image/png"] || o.data!["image/jpeg"]) && !o.data!["text/html"]).length,
     tables: rich.reduce((n, o) => n + (join(o.data!["text/html"]).match(/<table[\s>]/g)?.length ?? 0), 0),
+    svgImages: rich.reduce((n, o) => n + (join(o.data!["text/html"]).match(/<img[^>]+src="data:image\/svg\+xml/g)?.length ?? 0), 0),
     stderrStreams: outputs.filter((o) => o.output_type === "stream" && o.name === "stderr").length,
   };
 }
@@ -141,7 +142,9 @@ for (const file of NOTEBOOKS) {
         return {
           plots: plots.length,
           drawn: plots.filter((d: any) => d.querySelector(".main-svg")).length,
-          svgs: document.querySelectorAll('[data-mime-type="image/svg+xml"] svg').length,
+          // Drawn SVG: nbconvert's HTML cleaner can leave an <svg> holding only its text, so count those with shapes.
+          svgs: [...document.querySelectorAll('[data-mime-type="image/svg+xml"] svg')].filter((s: any) => s.querySelector("g, path, rect, polygon")).length,
+          svgImages: [...document.querySelectorAll('.jp-OutputArea-output img[src^="data:image/svg+xml"]')].filter((i: any) => i.complete && i.naturalWidth > 0).length,
           // nbconvert's lab template marks image outputs by class (no data-mime-type); loaded = decoded pixels.
           images: [...document.querySelectorAll(".jp-RenderedImage img")].filter((i: any) => i.complete && i.naturalWidth > 0).length,
           tables: inOutputs("table"),
@@ -152,6 +155,7 @@ for (const file of NOTEBOOKS) {
       assert.equal(seen.plots, want.plots, `${name}: plotly outputs on the page`);
       assert.equal(seen.drawn, want.plots, `${name}: ${want.plots - seen.drawn} plotly chart(s) did not draw (no .main-svg)`);
       assert.ok(seen.svgs >= want.svgs, `${name}: ${seen.svgs} SVG pictures on the page, ${want.svgs} in the notebook`);
+      assert.equal(seen.svgImages, want.svgImages, `${name}: ${want.svgImages - seen.svgImages} SVG picture(s) did not decode`);
       assert.ok(seen.images >= want.images, `${name}: ${seen.images} images on the page, ${want.images} in the notebook`);
       assert.ok(seen.tables >= want.tables, `${name}: ${seen.tables} tables on the page, ${want.tables} in the notebook`);
       assert.equal(seen.stderrBlocks, want.stderrStreams, `${name}: an error is rendered on the page`);
