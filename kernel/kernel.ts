@@ -47,7 +47,6 @@ export class Kernel implements KernelServices {
   private warmUpTimer: NodeJS.Timeout | null = null;
   private languageStarted = false;
   /** Non-zero while stop_on_error aborts: execute_requests arriving in this window are aborted too. */
-  private aborting = 0;
   /** The last stop_on_error abort: when its error reply went out, and until when late arrivals are checked. */
   private lastAbort = { at: -Infinity, until: -Infinity };
 
@@ -121,21 +120,23 @@ export class Kernel implements KernelServices {
     const now = Date.now();
     this.lastAbort = { at: now, until: now + STOP_ON_ERROR_GRACE_MS };
     this.markQueuedAborted();
-    this.aborting++;
-    void this.transport.flushIncoming().then(() => { this.markQueuedAborted(); this.aborting--; });
+    // What the flush hands over may include requests written after the client saw the error: only those dated
+    // before it are aborted (a blanket rule aborted the client's next cell whenever the flush was slow).
+    void this.transport.flushIncoming().then(() => this.markQueuedAborted(now));
   }
 
   /** Whether a newly received execute_request falls under the last stop_on_error abort. */
   private abortsOnArrival(msg: Message): boolean {
     if (msg.header.msg_type !== "execute_request") return false;
-    if (this.aborting > 0) return true;
     if (Date.now() > this.lastAbort.until) return false;
-    const sent = Date.parse(String(msg.header.date ?? ""));
-    return Number.isFinite(sent) && sent <= this.lastAbort.at;
+    return sentBefore(msg, this.lastAbort.at);
   }
 
-  private markQueuedAborted(): void {
-    for (const q of this.queues.shell.items) if (q.msg.header.msg_type === "execute_request") q.aborted = true;
+  /** Marks queued execute_requests aborted: all of them, or only those sent before `beforeMs`. */
+  private markQueuedAborted(beforeMs?: number): void {
+    for (const q of this.queues.shell.items) {
+      if (q.msg.header.msg_type === "execute_request" && (beforeMs === undefined || sentBefore(q.msg, beforeMs))) q.aborted = true;
+    }
   }
 
   async shutdown(_restart: boolean): Promise<void> {
@@ -225,4 +226,11 @@ export class Kernel implements KernelServices {
     process.on("unhandledRejection", report("Unhandled promise rejection"));
     process.exit = ((code?: number) => { throw new ExitRequested(typeof code === "number" ? code : 0); }) as typeof process.exit;
   }
+}
+
+/** Whether a message's header date is strictly before `ms` (a request written in the same millisecond as the
+ * error reply, or later, is the client's next cell and runs). */
+function sentBefore(msg: Message, ms: number): boolean {
+  const sent = Date.parse(String(msg.header.date ?? ""));
+  return Number.isFinite(sent) && sent < ms;
 }
