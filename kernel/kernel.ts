@@ -228,9 +228,9 @@ export class Kernel implements KernelServices {
   }
 }
 
-/** Whether a message's header date is strictly before `ms` (a request written in the same millisecond as the
- * error reply, or later, is the client's next cell and runs). */
+/** Whether a message's header date is not after `ms`, the moment of the error (dates have millisecond
+ * resolution: requests pipelined behind a cell that fails at once carry the same millisecond). */
 function sentBefore(msg: Message, ms: number): boolean {
   const sent = Date.parse(String(msg.header.date ?? ""));
-  return Number.isFinite(sent) && sent < ms;
+  return Number.isFinite(sent) && sent <= ms;
 }
