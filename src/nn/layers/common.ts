@@ -4,6 +4,7 @@ import type { Device } from "../../backend/device";
 import { empty } from "../../tensor/creation";
 import { parseArgs, tuple } from "../../ops/args";
 import { Parameter } from "../parameter";
+import * as init from "../init";
 
 /** Where and in which dtype a layer creates its parameters (PyTorch's factory kwargs). */
 export interface FactoryOptions { device?: string | Device; dtype?: DType }
@@ -23,3 +24,15 @@ export function newParameter(shape: number[], f: FactoryOptions): Parameter {
 
 /** An int-or-list layer argument as a list of `n` ints (PyTorch's _pair/_single). */
 export const ntuple = (layer: string, name: string, v: number | number[], n: number): number[] => tuple(layer, name, v, n);
+
+/**
+ * PyTorch's default initialisation of Linear and Conv layers: kaiming-uniform with a = √5 for the weight,
+ * U(-1/√fan_in, 1/√fan_in) for the bias (zeros when fan_in is 0).
+ */
+export function resetWeightAndBias(weight: Parameter, bias: Parameter | null): void {
+  init.kaimingUniform_(weight, Math.sqrt(5));
+  if (!bias) return;
+  const [fanIn] = init.calculateFanInAndFanOut(weight);
+  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+  init.uniform_(bias, -bound, bound);
+}

@@ -2,9 +2,8 @@
 import { Tensor } from "../../tensor/tensor";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
-import * as init from "../init";
 import { pyRepr } from "../pyrepr";
-import { FactoryOptions, layerArgs, newParameter, ntuple } from "./common";
+import { FactoryOptions, layerArgs, newParameter, resetWeightAndBias, ntuple } from "./common";
 import * as F from "../functional";
 
 /** How a convolution pads: PyTorch's padding_mode. */
@@ -82,13 +81,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
   }
 
   /** PyTorch's default: kaiming-uniform with a = √5 for the weight, U(-1/√fan_in, 1/√fan_in) for the bias. */
-  resetParameters(): void {
-    init.kaimingUniform_(this.weight, Math.sqrt(5));
-    if (this.bias) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      if (fanIn !== 0) init.uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
-    }
-  }
+  resetParameters(): void { resetWeightAndBias(this.weight, this.bias); }
 
   /** @internal For padding modes other than zeros: the explicit padding F.pad takes (last dim first, each side). */
   _reversedPadding(): number[] {

@@ -3,9 +3,8 @@ import { Tensor } from "../../tensor/tensor";
 import { linear } from "../../ops/linalg";
 import { Module } from "../module";
 import { Parameter } from "../parameter";
-import * as init from "../init";
 import { pyRepr } from "../pyrepr";
-import { FactoryOptions, layerArgs, newParameter } from "./common";
+import { FactoryOptions, layerArgs, newParameter, resetWeightAndBias } from "./common";
 
 /** Options of nn.Linear. */
 export interface LinearOptions extends FactoryOptions { bias?: boolean }
@@ -37,15 +36,8 @@ export class Linear extends Module<[Tensor], Tensor> {
     this.resetParameters();
   }
 
-  /** PyTorch's default initialisation. */
-  resetParameters(): void {
-    init.kaimingUniform_(this.weight, Math.sqrt(5));
-    if (this.bias) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      init.uniform_(this.bias, -bound, bound);
-    }
-  }
+  /** PyTorch's default: kaiming-uniform with a = √5 for the weight, U(-1/√fan_in, 1/√fan_in) for the bias. */
+  resetParameters(): void { resetWeightAndBias(this.weight, this.bias); }
 
   forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
