@@ -68,7 +68,7 @@ export class GradNode {
 }
 
 const TORCH_TYPES: Record<DType, string> = {
-  float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor", int64: "LongTensor", int32: "IntTensor",
+  float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor", bfloat16: "BFloat16Tensor", int64: "LongTensor", int32: "IntTensor",
   int8: "CharTensor", uint8: "ByteTensor", bool: "BoolTensor",
 };
 

@@ -4,7 +4,8 @@
  */
 import * as os from "os";
 import { Tensor, numelOf } from "../tensor/tensor";
-import { allocArray, dtypeFromOrt, ortTypeOf, TypedArray } from "../tensor/dtype";
+import { allocArray, carrierDType, dtypeFromOrt, fromCarrier, ortTypeOf, toCarrier, TypedArray } from "../tensor/dtype";
+import { involvesBfloat16, lowerOp } from "../ops/lower";
 import type { Meta, OpDef } from "../ops/registry";
 import { OnnxBuilder } from "../ops/builder";
 import { encodeModel } from "../onnx/proto";
@@ -79,6 +80,9 @@ export function runEager(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMe
       });
     }
   }
+  if (dev.type !== "cpu" && involvesBfloat16(inputs, outMeta)) {
+    throw new TypeError(`${op.name}: bfloat16 tensors are computed on the CPU only (ONNX Runtime's ${dev.type} provider has no bfloat16 kernels); move them with .to("cpu") or use float16 on ${dev.name}`);
+  }
   if (dev.type !== "cpu" && op.cpuFallback?.includes(dev.type)) {
     const cpu = parseDevice("cpu");
     return runSession(op, inputs.map((t) => transferTo(t, cpu)), attrs, outMeta, cpu).map((t) => transferTo(t, dev));
@@ -96,8 +100,11 @@ function deviceOf(attrs: unknown): Device {
 export function singleOpModel(op: OpDef<any>, inMeta: readonly Meta[], attrs: unknown, outMeta: readonly Meta[], baked: ReadonlyMap<number, TypedArray> = new Map()): Uint8Array {
   const b = new OnnxBuilder();
   const inNames = inMeta.map((_, i) => `in${i}`);
-  for (const [i, data] of baked) b.rawInitializer(inNames[i], inMeta[i].dtype, [...inMeta[i].shape], new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  const outs = op.lower(b, inNames, attrs as never, inMeta, outMeta);
+  for (const [i, bits] of baked) {
+    const data = toCarrier(inMeta[i].dtype, bits);
+    b.rawInitializer(inNames[i], carrierDType(inMeta[i].dtype), [...inMeta[i].shape], new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  const outs = lowerOp(op, b, inNames, attrs, inMeta, outMeta);
   if (outs.length !== outMeta.length) throw new Error(`op '${op.name}': lowering produced ${outs.length} outputs, shape rule ${outMeta.length}`);
   // Graph outputs are named out0, out1, ... (renamed in place; an Identity when an output is an input or repeated).
   const outNames = outs.map((o, i) => {
@@ -117,8 +124,8 @@ export function singleOpModel(op: OpDef<any>, inMeta: readonly Meta[], attrs: un
       name: op.name,
       nodes: b.nodes,
       initializers: b.initializers,
-      inputs: inMeta.flatMap((m, i) => (baked.has(i) ? [] : [{ name: inNames[i], dtype: m.dtype, dims: [...m.shape] }])),
-      outputs: outMeta.map((m, i) => ({ name: outNames[i], dtype: m.dtype, dims: [...m.shape] })),
+      inputs: inMeta.flatMap((m, i) => (baked.has(i) ? [] : [{ name: inNames[i], dtype: carrierDType(m.dtype), dims: [...m.shape] }])),
+      outputs: outMeta.map((m, i) => ({ name: outNames[i], dtype: carrierDType(m.dtype), dims: [...m.shape] })),
     },
   });
 }
@@ -261,7 +268,7 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     const t = inputs[i];
     // The binding reads dims, location, type and data of a feed: a plain object of those is enough and skips
     // onnxruntime-common's Tensor constructor and its checks (the shape rule already checked the inputs).
-    feeds[FEED_NAMES[i] ?? `in${i}`] = cpu ? { location: "cpu", type: ortTypeOf(t.dtype), dims: t.shape, data: t._host() } : feedValue(t);
+    feeds[FEED_NAMES[i] ?? `in${i}`] = cpu ? { location: "cpu", type: ortTypeOf(carrierDType(t.dtype)), dims: t.shape, data: toCarrier(t.dtype, t._host()) } : feedValue(t);
   }
   eagerStats.sessionCalls++;
   let result: Record<string, any>;
@@ -276,9 +283,9 @@ function runSession(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMeta: M
     const v = result[s.outputNames[i]];
     const m = outMeta[i];
     const dtype = dtypeFromOrt(v.type);
-    if (dtype !== m.dtype) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${m.dtype}`);
+    if (dtype !== carrierDType(m.dtype)) throw new Error(`op '${op.name}': ONNX Runtime returned ${dtype}, shape rule said ${m.dtype}`);
     if (numelOf(v.dims) !== numelOf(m.shape)) throw new Error(`op '${op.name}': ONNX Runtime returned shape [${v.dims}], shape rule said [${m.shape}]`);
-    outs[i] = v.location === "gpu-buffer" ? deviceTensor(v, [...m.shape], dtype, dev) : Tensor._fromArray(v.data as TypedArray, [...m.shape], dtype, dev);
+    outs[i] = v.location === "gpu-buffer" ? deviceTensor(v, [...m.shape], dtype, dev) : Tensor._fromArray(fromCarrier(m.dtype, v.data as TypedArray), [...m.shape], m.dtype, dev);
   }
   return outs;
 }

@@ -5,7 +5,7 @@
  * in-place results back into the eager tensors.
  */
 import { Tensor } from "../tensor/tensor";
-import { ortTypeOf, dtypeFromOrt, TypedArray } from "../tensor/dtype";
+import { ortTypeOf, dtypeFromOrt, TypedArray, carrierDType, toCarrier, fromCarrier } from "../tensor/dtype";
 import { setTracer } from "../ops/dispatch";
 import { noGrad } from "../autograd/mode";
 import { onesLike } from "../tensor/creation";
@@ -280,7 +280,7 @@ export function runCompiled(c: Compiled, userInputs: Tensor[], hyper: Tensor[], 
     const t = inp.kind === "input" ? userInputs[inp.index!] : inp.kind === "hyper" ? hyperByName.get(inp.name)! : inp.tensor!;
     // On a GPU device, device-resident values are fed as they are (IO binding); host values are uploaded
     // once (and counted) and stay resident on the tensor.
-    feeds[inp.name] = onDevice ? feedValue(t) : t._deviceValue ?? new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape);
+    feeds[inp.name] = onDevice ? feedValue(t) : t._deviceValue ?? new OrtTensor(ortTypeOf(carrierDType(t.dtype)) as never, toCarrier(t.dtype, t._host()) as never, t.shape);
   }
   const names = c.session.outputMetadata.map((m) => m.name);
   const fetches: Record<string, null> = Object.fromEntries(names.map((n) => [n, null]));
@@ -297,6 +297,8 @@ export function runCompiled(c: Compiled, userInputs: Tensor[], hyper: Tensor[], 
     const m = c.lowered.meta.get(c.lowered.outputs[i].name);
     const shape = [...(v.dims as number[])], dtype = dtypeFromOrt(v.type);
     if (v.location === "gpu-buffer") return deviceTensor(v, shape, dtype ?? m?.dtype, c.device);
+    // bfloat16 outputs come back in their float32 carrier (see ops/lower).
+    if (m?.dtype === "bfloat16") return Tensor._fromArray(fromCarrier("bfloat16", v.data as TypedArray), shape, "bfloat16", c.device);
     return Tensor._fromArray(v.data as TypedArray, shape, dtype, c.device);
   });
   c.lowered.outputs.forEach((o, i) => { if (o.target) writeBack(o.target, outs[i]); });

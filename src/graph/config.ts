@@ -13,9 +13,13 @@ const ORT_LEVELS: OrtOptimizationLevel[] = ["disabled", "basic", "extended", "al
 
 /** AMP settings. */
 export interface AmpOptions {
-  /** Reduced-precision dtype; only "float16" today (flowbook has no bfloat16 dtype yet). */
+  /**
+   * Reduced-precision dtype (default "float16"). "bfloat16" keeps float32's range (no loss scaling needed);
+   * ONNX Runtime has no bfloat16 Conv/MatMul kernels on CPU or WebGPU, so there its values are rounded to
+   * bfloat16 and computed in float32: bfloat16's numerics, not a speed-up (see `config.report()`).
+   */
   dtype?: "float16" | "bfloat16";
-  /** Extra op names to run in float16. */
+  /** Extra op names to run in reduced precision. */
   allow?: string[];
   /** Extra op names to keep in float32 (wins over allow). */
   deny?: string[];
@@ -26,7 +30,7 @@ export interface OptionReport { option: string; state: string; note: string }
 
 /** The switches of one graph. Methods return `this` so calls chain. */
 export class GraphConfig {
-  /** @internal */ amp: Required<Omit<AmpOptions, "dtype">> & { enabled: boolean; dtype: "float16" } = { enabled: false, dtype: "float16", allow: [], deny: [] };
+  /** @internal */ amp: Required<AmpOptions> & { enabled: boolean } = { enabled: false, dtype: "float16", allow: [], deny: [] };
   /** @internal */ fusePadToConv = false;
   /** @internal */ fuseAddToOutput = false;
   /** @internal */ fuseConvBn = false;
@@ -47,12 +51,19 @@ export class GraphConfig {
   }
 
   /**
-   * Mixed precision: matmuls and convolutions in float16 with float32 master weights; softmax, norms,
-   * losses and reductions stay float32. Use `graph.setGradScaler` for loss scaling in training graphs.
+   * Mixed precision: matmuls and convolutions in float16 (or `{dtype: "bfloat16"}`) with float32 master
+   * weights; softmax, norms, losses and reductions stay float32. Use `graph.setGradScaler` for loss scaling
+   * in float16 training graphs.
+   * @example graph.config.enableAmp(true, { dtype: "bfloat16" })
    */
   enableAmp(on = true, opts: AmpOptions = {}): this {
-    if (opts.dtype === "bfloat16") throw new Error("enableAmp: bfloat16 is not available yet (flowbook has no bfloat16 dtype); use float16");
-    this.amp = { enabled: on, dtype: "float16", allow: opts.allow ?? [], deny: opts.deny ?? [] };
+    const dtype = opts.dtype ?? "float16";
+    if (dtype !== "float16" && dtype !== "bfloat16") throw new TypeError(`enableAmp: dtype must be "float16" or "bfloat16", got ${JSON.stringify(opts.dtype)}`);
+    for (const k of ["allow", "deny"] as const) {
+      const v = opts[k];
+      if (v !== undefined && !(Array.isArray(v) && v.every((s) => typeof s === "string"))) throw new TypeError(`enableAmp: ${k} must be an array of op names, got ${JSON.stringify(v)}`);
+    }
+    this.amp = { enabled: on, dtype, allow: opts.allow ?? [], deny: opts.deny ?? [] };
     return this;
   }
   /** Folds an explicit zero `pad` feeding a conv into the conv's padding. */
@@ -108,7 +119,7 @@ export class GraphConfig {
     const na = (why: string) => `not applicable on ${dev.name}`.concat(why ? ` (${why})` : "");
     const addWhy = addFusionWhy(dev);
     const rows: OptionReport[] = [
-      { option: "enableAmp", state: onOff(this.amp.enabled), note: this.amp.enabled ? "float16 compute, float32 master weights" + (dev.type === "cpu" ? "; ONNX Runtime's CPU float16 kernels are often slower than float32" : "") : "" },
+      { option: "enableAmp", state: onOff(this.amp.enabled), note: this.amp.enabled ? ampNote(this.amp.dtype, dev) : "" },
       { option: "allowFusePadToConv", state: onOff(this.fusePadToConv), note: "" },
       { option: "allowFuseConvBn", state: onOff(this.fuseConvBn), note: this.fuseConvBn ? "inference graphs only" : "" },
       { option: "allowFuseAddToOutput", state: this.fuseAddToOutput && addWhy ? na(addWhy) : onOff(this.fuseAddToOutput), note: this.fuseAddToOutput && !addWhy ? "com.microsoft FusedConv with Z input" : "" },
@@ -121,6 +132,11 @@ export class GraphConfig {
     if (this.disabled.size) rows.push({ option: "disabled passes", state: [...this.disabled].join(", "), note: "" });
     return rows;
   }
+}
+
+function ampNote(dtype: "float16" | "bfloat16", dev: Device): string {
+  if (dtype === "float16") return "float16 compute, float32 master weights" + (dev.type === "cpu" ? "; ONNX Runtime's CPU float16 kernels are often slower than float32" : "");
+  return `bfloat16 numerics, float32 master weights: values rounded to bfloat16 and computed in float32 (ONNX Runtime's ${dev.type} provider has no bfloat16 Conv/MatMul kernels), so no speed-up on ${dev.name}`;
 }
 
 function addFusionWhy(dev: Device): string | null {

@@ -5,11 +5,12 @@
  * its baked constants.
  */
 import { getOp } from "../ops/registry";
+import { lowerOp } from "../ops/lower";
 import { OnnxBuilder } from "../ops/builder";
 import { OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo, encodeModel } from "../onnx/proto";
 import { IR_VERSION, OPSET } from "../backend/eager";
 import { Tensor } from "../tensor/tensor";
-import { viewBytes } from "../tensor/dtype";
+import { carrierDType, toCarrier, viewBytes } from "../tensor/dtype";
 import { IRGraph, IRNode } from "./ir";
 
 // Builder names start with "_" so they can never collide with traced names (`matmul_3`, `input_0`, params).
@@ -28,7 +29,7 @@ export function lowerGraph(g: IRGraph): IRGraph {
     const start = b.nodes.length;
     const inMeta = node.inputs.map((i) => metaOf(g, i, node));
     const outMeta = node.outputs.map((o) => metaOf(g, o, node));
-    const res = getOp(node.op).lower(b, inputs, node.attrs, inMeta, outMeta);
+    const res = lowerOp(getOp(node.op), b, inputs, node.attrs, inMeta, outMeta);
     if (res.length !== node.outputs.length) throw new Error(`op '${node.op}': lowering produced ${res.length} outputs, shape rule ${node.outputs.length}`);
     const fresh = b.nodes.slice(start);
     res.forEach((r, i) => renameOrAlias(fresh, r, node.outputs[i], alias));
@@ -73,9 +74,9 @@ export function tensorFromOnnx(init: OnnxTensor): Tensor {
   return Tensor._fromArray(viewBytes(init.dtype, bytes), [...init.dims], init.dtype);
 }
 
-/** Raw little-endian bytes of a tensor's data. */
+/** Raw little-endian bytes of a tensor's data (bfloat16 in its float32 carrier: see ops/lower). */
 export function tensorBytes(t: Tensor): Uint8Array {
-  const a = t._host("saving a graph constant");
+  const a = toCarrier(t.dtype, t._host("saving a graph constant"));
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -104,7 +105,7 @@ export function emitModel(g: IRGraph, opts: EmitOptions = {}): { bytes: Uint8Arr
     if (!m) throw new Error(`nn.Graph: no shape known for graph input/output '${name}'`);
     const dims: (number | string)[] = [...m.shape];
     if (batch && dims.length) dims[0] = "batch";
-    return { name, dtype: m.dtype, dims };
+    return { name, dtype: carrierDType(m.dtype), dims };
   };
   const inputs = g.inputs.map((i) => valueInfo(i.name, !!opts.dynamicBatch && i.kind === "input"));
   // A graph output must be a distinct value produced by a node: Identity separates inputs, constants, repeats
@@ -122,7 +123,7 @@ export function emitModel(g: IRGraph, opts: EmitOptions = {}): { bytes: Uint8Arr
     seen.add(name);
     return { ...info, name };
   });
-  const initializers: OnnxTensor[] = [...g.constants].map(([name, t]) => ({ name, dtype: t.dtype, dims: [...t.shape], raw: tensorBytes(t) }));
+  const initializers: OnnxTensor[] = [...g.constants].map(([name, t]) => ({ name, dtype: carrierDType(t.dtype), dims: [...t.shape], raw: tensorBytes(t) }));
   const inputsOut = inputs.map((vi, i) => {
     const outer = opts.inputNames?.[i];
     if (!outer) return vi;

@@ -18,7 +18,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Tensor } from "../tensor/tensor";
-import { ortTypeOf, dtypeFromOrt, DType, TypedArray } from "../tensor/dtype";
+import { ortTypeOf, dtypeFromOrt, DType, TypedArray, carrierDType, toCarrier } from "../tensor/dtype";
 import { writeModelEntry } from "../serving/write_entry";
 import { feedValue } from "../backend/gpu";
 import { registerFormat, readSafetensors, writeSafetensors } from "../io/index";
@@ -98,7 +98,7 @@ export class LoadedGraph extends Graph {
     if (inputs.length !== sig.inputs.length) throw new TypeError(`${path.basename(path.dirname(path.dirname(this.modelPath)))}: expected ${sig.inputs.length} input tensor(s) (${sig.inputs.map((i) => i.name).join(", ")}), got ${inputs.length}`);
     const { Tensor: OrtTensor } = ort();
     const feeds: Record<string, unknown> = {};
-    sig.inputs.forEach((s, i) => { const t = inputs[i]; feeds[s.name] = t.device.type !== "cpu" ? feedValue(t) : new OrtTensor(ortTypeOf(t.dtype), t._host(), t.shape); });
+    sig.inputs.forEach((s, i) => { const t = inputs[i]; feeds[s.name] = t.device.type !== "cpu" ? feedValue(t) : new OrtTensor(ortTypeOf(carrierDType(t.dtype)) as never, toCarrier(t.dtype, t._host()) as never, t.shape); });
     const fetches = Object.fromEntries(sig.outputs.map((o) => [o.name, null]));
     const r = this.session.run(feeds as never, fetches, {});
     const outs = sig.outputs.map((o) => { const v = r[o.name] as any; return Tensor._fromArray(v.data as TypedArray, [...v.dims], dtypeFromOrt(v.type), inputs[0]?.device ?? "cpu"); });

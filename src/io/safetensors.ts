@@ -5,17 +5,16 @@
  *
  * Reads are zero-copy where possible: the file is read once into one buffer and each tensor views it when its
  * offset is aligned to its element size (true for files written by flowbook and by the reference writer,
- * which pads the header to 8 bytes and orders tensors by alignment). BF16 (and I16) are widened on read.
+ * which pads the header to 8 bytes and orders tensors by alignment). I16 and U16 are widened to int32 on read.
  */
 import * as fs from "fs";
 import { Tensor, numelOf } from "../tensor/tensor";
 import { DType, TypedArray, itemSize, viewBytes } from "../tensor/dtype";
 
-const TO_DTYPE: Record<string, DType> = { F32: "float32", F16: "float16", F64: "float64", I64: "int64", I32: "int32", I8: "int8", U8: "uint8", BOOL: "bool" };
-const FROM_DTYPE: Record<DType, string> = { float32: "F32", float16: "F16", float64: "F64", int64: "I64", int32: "I32", int8: "I8", uint8: "U8", bool: "BOOL" };
+const TO_DTYPE: Record<string, DType> = { F32: "float32", F16: "float16", BF16: "bfloat16", F64: "float64", I64: "int64", I32: "int32", I8: "int8", U8: "uint8", BOOL: "bool" };
+const FROM_DTYPE: Record<DType, string> = { float32: "F32", float16: "F16", bfloat16: "BF16", float64: "F64", int64: "I64", int32: "I32", int8: "I8", uint8: "U8", bool: "BOOL" };
 // dtypes flowbook lacks, widened exactly on read.
 const WIDEN: Record<string, { bytes: number; dtype: DType; convert: (b: Uint8Array) => TypedArray }> = {
-  BF16: { bytes: 2, dtype: "float32", convert: (b) => { const s = new Uint16Array(b.slice().buffer), o = new Float32Array(s.length), u = new Uint32Array(o.buffer); for (let i = 0; i < s.length; i++) u[i] = s[i] << 16; return o; } },
   I16: { bytes: 2, dtype: "int32", convert: (b) => Int32Array.from(new Int16Array(b.slice().buffer)) },
   U16: { bytes: 2, dtype: "int32", convert: (b) => Int32Array.from(new Uint16Array(b.slice().buffer)) },
 };
@@ -24,7 +23,7 @@ const WIDEN: Record<string, { bytes: number; dtype: DType; convert: (b: Uint8Arr
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
-  /** Tensors whose dtype was widened (name → original dtype), e.g. BF16 → float32. */
+  /** Tensors whose dtype was widened (name → original dtype), e.g. I16 → int32. */
   widened: Record<string, string>;
 }
 

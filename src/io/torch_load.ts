@@ -19,11 +19,6 @@ export type Loaded = Tensor | number | bigint | string | boolean | null | Uint8A
 /** How a storage class maps to a flowbook dtype; `from` converts a dtype flowbook lacks. */
 interface StorageType { name: string; dtype: DType; bytes: number; from?: (raw: Uint8Array) => TypedArray }
 
-const bf16ToF32 = (raw: Uint8Array): TypedArray => {
-  const src = new Uint16Array(raw.slice().buffer), out = new Float32Array(src.length), u = new Uint32Array(out.buffer);
-  for (let i = 0; i < src.length; i++) u[i] = src[i] << 16;
-  return out;
-};
 const i16ToI32 = (raw: Uint8Array): TypedArray => Int32Array.from(new Int16Array(raw.slice().buffer));
 
 const STORAGES: Record<string, StorageType> = {
@@ -35,8 +30,8 @@ const STORAGES: Record<string, StorageType> = {
   CharStorage: { name: "CharStorage", dtype: "int8", bytes: 1 },
   ByteStorage: { name: "ByteStorage", dtype: "uint8", bytes: 1 },
   BoolStorage: { name: "BoolStorage", dtype: "bool", bytes: 1 },
-  // flowbook has no bfloat16 or int16: widened on load (exact for both).
-  BFloat16Storage: { name: "BFloat16Storage", dtype: "float32", bytes: 2, from: bf16ToF32 },
+  BFloat16Storage: { name: "BFloat16Storage", dtype: "bfloat16", bytes: 2 },
+  // flowbook has no int16: widened on load (exact).
   ShortStorage: { name: "ShortStorage", dtype: "int32", bytes: 2, from: i16ToI32 },
 };
 
@@ -44,7 +39,7 @@ const STORAGES: Record<string, StorageType> = {
 interface LoadedStorage { type: StorageType; data: TypedArray; shared: { data: TypedArray; version: number } }
 
 const DTYPE_NAMES: Record<string, DType> = {
-  float32: "float32", float: "float32", float64: "float64", double: "float64", float16: "float16", half: "float16",
+  float32: "float32", float: "float32", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16",
   int64: "int64", long: "int64", int32: "int32", int: "int32", int8: "int8", uint8: "uint8", bool: "bool",
 };
 

@@ -10,7 +10,7 @@ import { ZipWriter } from "./zip";
 import type { Loaded } from "./torch_load";
 
 const STORAGE_NAME: Record<DType, string> = {
-  float32: "FloatStorage", float64: "DoubleStorage", float16: "HalfStorage", int64: "LongStorage",
+  float32: "FloatStorage", float64: "DoubleStorage", float16: "HalfStorage", bfloat16: "BFloat16Storage", int64: "LongStorage",
   int32: "IntStorage", int8: "CharStorage", uint8: "ByteStorage", bool: "BoolStorage",
 };
 

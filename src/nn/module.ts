@@ -370,6 +370,8 @@ export class Module<In extends unknown[] = any[], Out = any> {
   double(): this { return this.to("float64"); }
   /** Casts floating-point parameters and buffers to float16. */
   half(): this { return this.to("float16"); }
+  /** Casts floating-point parameters and buffers to bfloat16 (CPU only; computed in float32, rounded to bfloat16). */
+  bfloat16(): this { return this.to("bfloat16"); }
   /** Moves parameters and buffers to the CPU. */
   cpu(): this { return this.to("cpu"); }
 

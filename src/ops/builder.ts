@@ -3,7 +3,7 @@
  * a whole traced graph, and export, so a lowering is written once.
  */
 import type { OnnxAttr, OnnxNode, OnnxTensor } from "../onnx/proto";
-import { DType, allocArray, writeNumber } from "../tensor/dtype";
+import { DType, allocArray, carrierDType, fromBfloat16, toBfloat16, writeNumber } from "../tensor/dtype";
 
 /** Collects nodes and initializers; names are unique within one builder. */
 export class OnnxBuilder {
@@ -31,10 +31,10 @@ export class OnnxBuilder {
     return this.node(opType, inputs, attrs, 1)[0];
   }
 
-  /** A constant (initializer) holding `values`, deduplicated by content. */
-  constant(dtype: DType, dims: number[], values: ArrayLike<number | bigint | boolean>): string {
-    const arr = allocArray(dtype, values.length);
-    for (let i = 0; i < values.length; i++) writeNumber(dtype, arr, i, values[i]);
+  /** A constant (initializer) holding `values`, deduplicated by content (bfloat16 in its float32 carrier: see ops/lower). */
+  constant(type: DType, dims: number[], values: ArrayLike<number | bigint | boolean>): string {
+    const dtype = carrierDType(type), arr = allocArray(dtype, values.length);
+    for (let i = 0; i < values.length; i++) writeNumber(dtype, arr, i, type === "bfloat16" ? fromBfloat16(toBfloat16(Number(values[i]))) : values[i]);
     const raw = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
     const key = `${dtype}|${dims.join(",")}|${Buffer.from(raw).toString("base64")}`;
     const hit = this.constCache.get(key);

@@ -552,6 +552,7 @@ declare module "../tensor/tensor" {
     /** float32 copy. */ float(): Tensor;
     /** float64 copy. */ double(): Tensor;
     /** float16 copy. */ half(): Tensor;
+    /** bfloat16 copy (computed in float32 and rounded on the CPU: ONNX Runtime has no bfloat16 kernels there). */ bfloat16(): Tensor;
     /** int64 copy. */ long(): Tensor;
     /** int32 copy. */ int(): Tensor;
     /** bool copy. */ bool(): Tensor;
@@ -576,7 +577,7 @@ addTensorMethods({
   ge(o: TensorOrScalar) { return ge(this, o); },
   type(d: DType) { return cast(this, d); },
   float() { return cast(this, "float32"); }, double() { return cast(this, "float64"); },
-  half() { return cast(this, "float16"); }, long() { return cast(this, "int64"); },
+  half() { return cast(this, "float16"); }, bfloat16() { return cast(this, "bfloat16"); }, long() { return cast(this, "int64"); },
   int() { return cast(this, "int32"); }, bool() { return cast(this, "bool"); },
 });
 

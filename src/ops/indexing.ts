@@ -372,7 +372,7 @@ export function nonzero(x: Tensor, ...args: [asTuple?: boolean] | [{ asTuple?: b
 }
 
 function nonzeroTest(dtype: DType, data: TypedArray): (i: number) => boolean {
-  if (dtype === "float16") return (i) => ((data as Uint16Array)[i] & 0x7fff) !== 0;
+  if (dtype === "float16" || dtype === "bfloat16") return (i) => ((data as Uint16Array)[i] & 0x7fff) !== 0;
   if (dtype === "int64") return (i) => (data as BigInt64Array)[i] !== 0n;
   return (i) => (data as Float32Array)[i] !== 0;
 }

@@ -28,7 +28,7 @@ import { full } from "../tensor/creation";
 import { assign } from "./dispatch";
 
 const TORCH_NAMES: Record<DType, string> = {
-  float32: "Float", float64: "Double", float16: "Half", int64: "Long", int32: "Int", int8: "Char", uint8: "Byte", bool: "Bool",
+  float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long", int32: "Int", int8: "Char", uint8: "Byte", bool: "Bool",
 };
 
 /** Arithmetic results may not be narrowed to a lower category (float into int, number into bool); writes may. */

@@ -77,7 +77,7 @@ defineOp<{}>({
   },
 });
 
-const TORCH_TYPE: Record<string, string> = { float32: "Float", float64: "Double", float16: "Half", int64: "Long", int32: "Int", int8: "Char", uint8: "Byte", bool: "Bool" };
+const TORCH_TYPE: Record<string, string> = { float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long", int32: "Int", int8: "Char", uint8: "Byte", bool: "Bool" };
 /** PyTorch does not promote in matrix products: mixed dtypes raise its error (torch 1.13's wording). */
 function sameDType(a: Tensor, b: Tensor): void {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError(`matmul(): expected two Tensors, got ${a instanceof Tensor ? typeof b : typeof a}`);

@@ -53,6 +53,7 @@ export const SPEEDUP_STEPS: Readonly<Record<string, string>> = {
   cudnnSearch: "config.enableCudnnConvHeuristicSearchAlgo(true)",
   tensorrt: "config.enableTensorRT(true)",
   dynamicBatch: "config.dynamicBatch(true)",
+  "amp:bfloat16": "config.enableAmp(true, {dtype: \"bfloat16\"})",
   "ortLevel:<disabled|basic|extended|all>": "config.ortOptimizationLevel = level",
 };
 
@@ -64,6 +65,7 @@ export function resolveStep(spec: StepSpec): StepDef {
   }
   switch (spec) {
     case "amp": return { name: spec, option: "enableAmp", pass: "auto_mixed_precision", apply: (c) => { c.enableAmp(true); } };
+    case "amp:bfloat16": return { name: spec, option: "enableAmp", pass: "auto_mixed_precision", apply: (c) => { c.enableAmp(true, { dtype: "bfloat16" }); } };
     case "fusePadToConv": return { name: spec, option: "allowFusePadToConv", pass: "fuse_pad_to_conv", apply: (c) => { c.allowFusePadToConv(true); } };
     case "fuseAddToOutput": return { name: spec, option: "allowFuseAddToOutput", pass: "fuse_add_to_output", apply: (c) => { c.allowFuseAddToOutput(true); } };
     case "fuseConvBn": return {

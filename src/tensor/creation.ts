@@ -1,6 +1,6 @@
 /** Creating tensors from JS data and constants: flow.tensor, zeros, ones, full, empty, their *Like forms, arange, linspace, eye. */
 import { Tensor } from "./tensor";
-import { DType, TypedArray, allocArray, checkDType, readNumber, writeNumber } from "./dtype";
+import { DType, TypedArray, allocArray, checkDType, isFloating, readNumber, writeNumber } from "./dtype";
 import { Device, device as parseDevice, getDefaultDevice, checkUsable } from "../backend/device";
 import { transferTo } from "../backend/gpu";
 import { parseArgs, isOptions } from "../ops/args";
@@ -36,7 +36,7 @@ export function finish(t: Tensor, opts: TensorOptions): Tensor {
   const dev = checkUsable(parseDevice(opts.device ?? getDefaultDevice()));
   const r = dev.type === "cpu" ? t : transferTo(t, dev);
   if (opts.requiresGrad) {
-    if (r.dtype !== "float32" && r.dtype !== "float64" && r.dtype !== "float16") throw new TypeError(`only Tensors of floating point dtype can require gradients (got ${r.dtype})`);
+    if (!isFloating(r.dtype)) throw new TypeError(`only Tensors of floating point dtype can require gradients (got ${r.dtype})`);
     r.requiresGrad = true;
   }
   return r;

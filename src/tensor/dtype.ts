@@ -4,9 +4,12 @@
  */
 
 /** A tensor element type. */
-export type DType = "float32" | "float16" | "float64" | "int64" | "int32" | "int8" | "uint8" | "bool";
+export type DType = "float32" | "float16" | "bfloat16" | "float64" | "int64" | "int32" | "int8" | "uint8" | "bool";
 
-/** The typed arrays that hold tensor data on the host (float16 as raw bits in Uint16Array, bool as 0/1 bytes). */
+/**
+ * The typed arrays that hold tensor data on the host (float16 and bfloat16 as raw bits in Uint16Array, bool as
+ * 0/1 bytes).
+ */
 export type TypedArray =
   | Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
 
@@ -26,6 +29,7 @@ const INFO: Record<DType, DTypeInfo> = {
   int32: { array: Int32Array, onnx: 6, ort: "int32", isFloat: false, isInt: true, rank: 3 },
   int64: { array: BigInt64Array as never, onnx: 7, ort: "int64", isFloat: false, isInt: true, rank: 4 },
   float16: { array: Uint16Array, onnx: 10, ort: "float16", isFloat: true, isInt: false, rank: 5 },
+  bfloat16: { array: Uint16Array, onnx: 16, ort: "bfloat16", isFloat: true, isInt: false, rank: 5 },
   float32: { array: Float32Array, onnx: 1, ort: "float32", isFloat: true, isInt: false, rank: 6 },
   float64: { array: Float64Array, onnx: 11, ort: "float64", isFloat: true, isInt: false, rank: 7 },
 };
@@ -39,7 +43,7 @@ export function checkDType(d: unknown, where = "dtype"): DType {
   throw new TypeError(`${where}: unknown dtype ${JSON.stringify(d)}; use one of ${DTYPES.join(", ")}`);
 }
 
-/** True for float16, float32, float64. */
+/** True for float16, bfloat16, float32, float64. */
 export const isFloating = (d: DType): boolean => INFO[d].isFloat;
 /** True for the integer dtypes (not bool). */
 export const isIntegral = (d: DType): boolean => INFO[d].isInt;
@@ -84,6 +88,8 @@ export function dtypeFromOnnx(code: number): DType {
  */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;
+  // Neither half type holds the other: PyTorch promotes the pair to float32.
+  if ((a === "float16" && b === "bfloat16") || (a === "bfloat16" && b === "float16")) return "float32";
   if ((a === "uint8" && b === "int8") || (a === "int8" && b === "uint8")) return "int32";
   return INFO[a].rank >= INFO[b].rank ? a : b;
 }
@@ -141,9 +147,44 @@ export function fromHalf(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
+/** Converts a number to bfloat16 bits: the top half of its float32 bits, rounded to nearest even (NaN stays NaN). */
+export function toBfloat16(v: number): number {
+  f32[0] = v;
+  return bfloat16FromBits(u32[0]);
+}
+// float32 bits -> bfloat16 bits; the rounding increment cannot wrap (only NaN bit patterns are that large).
+const bfloat16FromBits = (x: number): number =>
+  (x & 0x7f800000) === 0x7f800000 && x & 0x7fffff ? (x >>> 16) | 0x40 : ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+/** Converts bfloat16 bits to a number (exact). */
+export function fromBfloat16(h: number): number {
+  u32[0] = h << 16;
+  return f32[0];
+}
+
+/**
+ * bfloat16 values travel through ONNX Runtime in float32 (its CPU provider has no bfloat16 kernels beyond Cast,
+ * and onnxruntime-node cannot pass bfloat16 tensors): the dtype a value of dtype `d` has inside a session.
+ */
+export const carrierDType = (d: DType): DType => (d === "bfloat16" ? "float32" : d);
+/** Host data of dtype `d` as its carrier dtype's data (bfloat16 bits widened to float32, exactly; others as they are). */
+export function toCarrier(d: DType, a: TypedArray): TypedArray {
+  if (d !== "bfloat16") return a;
+  const bits = a as Uint16Array, out = new Float32Array(bits.length), o32 = new Uint32Array(out.buffer);
+  for (let i = 0; i < bits.length; i++) o32[i] = bits[i] << 16;
+  return out;
+}
+/** Carrier data back as dtype `d` (float32 rounded to nearest-even bfloat16; others as they are). */
+export function fromCarrier(d: DType, a: TypedArray): TypedArray {
+  if (d !== "bfloat16") return a;
+  const f = a as Float32Array, w = new Uint32Array(f.buffer, f.byteOffset, f.length), out = new Uint16Array(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = bfloat16FromBits(w[i]);
+  return out;
+}
+
 /** Reads element `i` of a host array of dtype `d` as a JS number. */
 export function readNumber(d: DType, a: TypedArray, i: number): number {
   if (d === "float16") return fromHalf((a as Uint16Array)[i]);
+  if (d === "bfloat16") return fromBfloat16((a as Uint16Array)[i]);
   if (d === "int64") return Number((a as BigInt64Array)[i]);
   return (a as Float32Array)[i];
 }
@@ -152,6 +193,7 @@ export function readNumber(d: DType, a: TypedArray, i: number): number {
 export function writeNumber(d: DType, a: TypedArray, i: number, v: number | boolean | bigint): void {
   if (d === "int64") (a as BigInt64Array)[i] = typeof v === "bigint" ? v : BigInt(Math.trunc(Number(v)));
   else if (d === "float16") (a as Uint16Array)[i] = toHalf(Number(v));
+  else if (d === "bfloat16") (a as Uint16Array)[i] = toBfloat16(Number(v));
   else if (d === "bool") (a as Uint8Array)[i] = v ? 1 : 0;
   else (a as Float32Array)[i] = isFloating(d) ? Number(v) : Math.trunc(Number(v));
 }

@@ -9,7 +9,7 @@
  * `dtype` and `requiresGrad` behave as in flow.zeros.
  */
 import { Tensor } from "./tensor";
-import { DType, TypedArray, allocArray, checkDType, fromHalf, isFloating, writeNumber } from "./dtype";
+import { DType, TypedArray, allocArray, checkDType, isFloating, readNumber, writeNumber } from "./dtype";
 import { TensorOptions, finish, shapeArgs, factoryOptions, FACTORY_KEYS } from "./creation";
 import { parseArgs, isOptions } from "../ops/args";
 import { isGradEnabled, noGrad } from "../autograd/mode";
@@ -281,7 +281,7 @@ export function bernoulli(probs: Tensor, opts: { generator?: Generator } = {}): 
   const out = fromValues(probs.dtype, pv.length, (i) => +(g.nextDouble() < pv[i]));
   return finish(Tensor._fromArray(out, [...probs.shape], probs.dtype), { device: probs.device });
 }
-const readAt = (t: Tensor, a: TypedArray, i: number) => (t.dtype === "float16" ? fromHalf((a as Uint16Array)[i]) : (a as Float32Array)[i]);
+const readAt = (t: Tensor, a: TypedArray, i: number) => readNumber(t.dtype, a, i);
 
 // ---- in-place initialisers (tensor methods) ------------------------------------------------------
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 torch.set_grad_enabled(True)
-DT = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16, "int64": torch.int64,
+DT = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16, "bfloat16": torch.bfloat16, "int64": torch.int64,
       "int32": torch.int32, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool}
 
 def enc(t):

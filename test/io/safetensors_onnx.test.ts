@@ -75,17 +75,17 @@ test("flow.save(.safetensors) is read by a Python reader (every dtype, metadata,
   assert.deepEqual(back.l.tolist(), [3, -(2 ** 40)]);
 });
 
-test("a Python-written safetensors file loads (BF16 widened to float32), zero-copy where aligned", () => {
+test("a Python-written safetensors file loads (BF16 as bfloat16), zero-copy where aligned", () => {
   const p = path.join(dir, "py.safetensors");
   const want = JSON.parse(python(PY_ST, ["write", p]));
   const f = flow.io.readSafetensors(p);
   assert.deepEqual(f.metadata, { format: "pt", epoch: "4" });
-  assert.deepEqual(f.widened, { bf: "BF16" });
-  assert.equal(f.tensors.bf.dtype, "float32");
+  assert.deepEqual(f.widened, {});
+  assert.equal(f.tensors.bf.dtype, "bfloat16");
   assert.equal(f.tensors.h.dtype, "float16");
   for (const [k, vals] of Object.entries(want) as [string, number[]][]) {
     const t = f.tensors[k];
-    const got = t.dtype === "float16" ? Array.from(t.toTypedArray() as Uint16Array, halfBits) : Array.from(t.toTypedArray() as ArrayLike<number | bigint>, Number);
+    const got = t.dtype === "float16" ? Array.from(t.toTypedArray() as Uint16Array, halfBits) : t.dtype === "bfloat16" ? Array.from(t.float().toTypedArray() as Float32Array) : Array.from(t.toTypedArray() as ArrayLike<number | bigint>, Number);
     assertClose(got, vals, `safetensors ${k}`, 0, 0);
   }
   // Zero-copy: w (offset 0) and h (offset 60) are aligned and view the one buffer the file was read into;

@@ -68,12 +68,13 @@ python(MAKE, [dir]);
 
 type Expect = Record<string, { dtype: string; shape: number[]; data: number[] }>;
 const expected = (name: string): Expect => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), "utf8"));
-// flowbook has no bfloat16/int16: they widen to float32/int32 (exactly).
-const WIDENED: Record<string, string> = { bfloat16: "float32", int16: "int32" };
+// flowbook has no int16: it widens to int32 (exactly); bfloat16 loads as bfloat16.
+const WIDENED: Record<string, string> = { int16: "int32" };
 
 function values(t: flow.Tensor): number[] {
   const a = t.toTypedArray();
   if (t.dtype === "float16") return Array.from(a as Uint16Array, halfToNumber);
+  if (t.dtype === "bfloat16") return Array.from(a as Uint16Array, (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0]);
   return Array.from(a as ArrayLike<number | bigint>, Number);
 }
 function halfToNumber(h: number): number {

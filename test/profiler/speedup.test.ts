@@ -65,6 +65,9 @@ test("steps: built-in names, ortLevel:<level>, custom steps; unknown names say w
   assert.equal(c.fusePadToConv && c.fuseAddToOutput && c.fuseConvBn && c.tensorRT, true);
   assert.equal(c.cudnnSearch, true);
   assert.equal(c.ortOptimizationLevel, "basic");
+  assert.equal(c.amp.dtype, "float16");
+  resolveStep("amp:bfloat16").apply(c);
+  assert.equal(c.amp.dtype, "bfloat16");
   assert.throws(() => resolveStep("fuseEverything"), /unknown step 'fuseEverything' \(known: amp, fusePadToConv/);
   assert.throws(() => resolveStep("ortLevel:max"), /unknown ONNX Runtime level 'max'.*ortLevel:disabled/);
   assert.throws(() => resolveStep({ name: "x" } as never), /custom step needs \{name, apply\(config\)\}/);

@@ -1,11 +1,11 @@
 /**
- * Automatic mixed precision: float32 inputs of allow-listed ops (matmul, convolutions) are cast to float16,
- * and the op runs in float16; "follow" ops (relu, add, reshape, pooling, ...) stay in float16 when all their
+ * Automatic mixed precision: float32 inputs of allow-listed ops (matmul, convolutions) are cast to float16
+ * (or bfloat16: `ctx.amp.dtype`), and the op runs in that dtype; "follow" ops (relu, add, reshape, pooling, ...) stay in float16 when all their
  * floating inputs already are; everything else, and every deny-listed op (softmax, norms, losses, reductions,
  * exp/log), runs in float32 with float16 inputs cast back up. Graph outputs and in-place writes keep their
  * traced dtype, so parameters stay float32 master weights. Trigger: allow-listed op nodes (the pass walks the
  * whole graph in order because dtypes propagate). Casts of baked weights are folded by constant folding,
- * which runs after this pass.
+ * which runs after this pass. bfloat16 values are lowered as float32 rounded to bfloat16 (ops/lower.ts).
  */
 import type { IRGraph, IRNode } from "../ir";
 import type { GraphPass, PassContext } from "./pass";
@@ -22,13 +22,12 @@ export const AMP_DENY = ["softmax", "log_softmax", "batch_norm", "layer_norm", "
   "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "sum", "mean",
   "exp", "log", "pow", "sqrt", "div", "reciprocal"];
 
-const LOW: DType = "float16";
-
 export const autoMixedPrecision: GraphPass = {
   name: "auto_mixed_precision",
   stage: "ir",
   targetOps: AMP_ALLOW,
   run(g: IRGraph, ctx: PassContext): number {
+    const LOW: DType = ctx.amp?.dtype ?? "float16";
     const allow = new Set([...AMP_ALLOW, ...(ctx.amp?.allow ?? [])]);
     const deny = new Set([...AMP_DENY, ...(ctx.amp?.deny ?? [])]);
     const follow = new Set(AMP_FOLLOW.filter((o) => !deny.has(o)));
@@ -41,7 +40,7 @@ export const autoMixedPrecision: GraphPass = {
       const key = `${v}->${dtype}`;
       let name = casts.get(key);
       if (!name) {
-        name = `${v}_${dtype === LOW ? "f16" : "f32"}`;
+        name = `${v}_${dtype === "float16" ? "f16" : dtype === "bfloat16" ? "bf16" : "f32"}`;
         g.meta.set(name, { shape: g.meta.get(v)!.shape, dtype });
         out.push({ id: -1, kind: "op", op: "cast", inputs: [v], outputs: [name], attrs: { dtype }, scope: at.scope, sourceLine: at.sourceLine, phase: at.phase } as IRNode);
         casts.set(key, name);
@@ -76,7 +75,7 @@ export const autoMixedPrecision: GraphPass = {
       if (dtypeOf(o.name) !== traced) o.name = castTo(o.name, traced, last);
     }
     g.nodes = out.map((n) => (n.id === -1 ? reId(g, n) : n));
-    if (lowered) g.notes.push(`auto_mixed_precision: ${lowered} op(s) in float16, ${casts.size} cast(s) inserted`);
+    if (lowered) g.notes.push(`auto_mixed_precision: ${lowered} op(s) in ${LOW}, ${casts.size} cast(s) inserted`);
     return lowered;
   },
 };

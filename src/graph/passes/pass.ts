@@ -15,7 +15,7 @@ export interface PassContext {
   training: boolean;
   device: Device;
   /** AMP settings when enableAmp is on. */
-  amp?: { dtype: "float16"; allow: string[]; deny: string[] };
+  amp?: { dtype: "float16" | "bfloat16"; allow: string[]; deny: string[] };
 }
 
 /** Which IR a pass runs on: traced flowbook ops, ONNX nodes after lowering, or both (once in each stage). */
