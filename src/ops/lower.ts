@@ -16,9 +16,8 @@ import { int } from "../onnx/proto";
 
 // Ops whose outputs are always some of their inputs' values (moved, selected or compared): rounding them again
 // would change nothing.
-const VALUE_PRESERVING = new Set(["reshape", "permute", "transpose", "expand", "flatten", "squeeze", "unsqueeze",
-  "slice", "cat", "stack", "gather", "index_select", "gather_nd", "relu", "neg", "abs", "maximum", "minimum",
-  "max_pool2d", "max_pool1d", "max", "min", "amax", "amin", "where", "flip", "roll", "copy", "to_device", "clone", "contiguous"]);
+const VALUE_PRESERVING = new Set(["reshape", "permute", "expand", "slice", "concat", "tile", "gather", "indexSelect",
+  "gatherND", "clone", "relu", "neg", "abs", "maximum", "minimum", "where", "maxPool", "amax", "amin", "max_dim", "min_dim", "topk"]);
 
 /** True when any input or output of the op is bfloat16. */
 export function involvesBfloat16(inMeta: readonly Meta[], outMeta: readonly Meta[]): boolean {
