@@ -80,10 +80,8 @@ export function runEager(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outMe
       });
     }
   }
-  if (dev.type !== "cpu" && involvesBfloat16(inputs, outMeta)) {
-    throw new TypeError(`${op.name}: bfloat16 tensors are computed on the CPU only (ONNX Runtime's ${dev.type} provider has no bfloat16 kernels); move them with .to("cpu") or use float16 on ${dev.name}`);
-  }
-  if (dev.type !== "cpu" && op.cpuFallback?.includes(dev.type)) {
+  // GPU providers have no bfloat16 kernels either: bfloat16 work runs on the CPU provider (each crossing counted).
+  if (dev.type !== "cpu" && (op.cpuFallback?.includes(dev.type) || involvesBfloat16(inputs, outMeta))) {
     const cpu = parseDevice("cpu");
     return runSession(op, inputs.map((t) => transferTo(t, cpu)), attrs, outMeta, cpu).map((t) => transferTo(t, dev));
   }

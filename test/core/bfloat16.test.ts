@@ -120,11 +120,3 @@ print(json.dumps({"dtype": str(w.dtype), "bits": w.view(torch.int16).tolist()}))
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-test("bfloat16 on a GPU device is refused with the fix named", () => {
-  // Exercised without a GPU: the refusal is decided before any device work.
-  const why = (() => { try { flow.device("webgpu"); return null; } catch (e) { return (e as Error).message; } })();
-  if (why !== null) return; // no webgpu backend here: nothing to move to
-  const x = flow.tensor([1, 2], { dtype: "bfloat16" }).to("webgpu");
-  assert.throws(() => x.add(x), /bfloat16 tensors are computed on the CPU only.*\.to\("cpu"\)/);
-});

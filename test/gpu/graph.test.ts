@@ -92,3 +92,22 @@ test("AMP (float16) CNN inference graph on webgpu is within float16 tolerance of
   assert.ok(d > 0 && d < 2e-2, `fp16 differs by ${d}`);
   assert.ok(g.lastCompiled()!.lowered.nodes.some((n) => n.op === "Conv" && g.lastCompiled()!.lowered.meta.get(n.outputs[0])?.dtype === "float16"), "convs in float16");
 });
+
+test("bfloat16 AMP CNN inference graph on webgpu equals the same graph on CPU (bfloat16 rounding runs on the CPU provider)", { skip }, () => {
+  const cpuModel = new SmallCNN(), gpuModel = new SmallCNN().to("webgpu");
+  cpuModel.eval(); gpuModel.eval();
+  const x = det([2, 3, 8, 8], 3, 1);
+  const gc = inferGraph(cpuModel), gg = inferGraph(gpuModel);
+  gc.config.enableAmp(true, { dtype: "bfloat16" });
+  gg.config.enableAmp(true, { dtype: "bfloat16" });
+  const yc = gc(x) as Tensor, yg = onCpu(gg(x.to("webgpu")) as Tensor);
+  assert.ok(maxDiff(yg, yc) < 1e-5, `webgpu vs cpu bfloat16 AMP differ by ${maxDiff(yg, yc)}`);
+  assert.ok(maxDiff(yc, flow.noGrad(() => cpuModel(x))) < 3e-2);
+  // Eager bfloat16 tensors on webgpu compute on the CPU provider and stay webgpu tensors.
+  const a = x.to("webgpu").bfloat16();
+  const s = a.mul(a).add(a);
+  assert.equal(s.device.name, "webgpu");
+  assert.equal(s.dtype, "bfloat16");
+  const c = x.bfloat16();
+  assert.deepEqual(Array.from(s.to("cpu").toTypedArray() as Uint16Array), Array.from(c.mul(c).add(c).toTypedArray() as Uint16Array));
+});
