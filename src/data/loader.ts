@@ -204,7 +204,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
 
   private async *iterateMain(ds: Dataset, batches: number[][], epoch: number): AsyncGenerator<B> {
     for (const b of batches) {
-      const { samples, skipped } = await fetchSamples(ds, b, this.seed, epoch, this.onError);
+      const { samples, skipped } = await fetchSamples(ds, b, this.seed, epoch, this.onError, undefined, this.batched && !this.collateFn);
       const r = this.finishBatch(samples, skipped);
       if (r.keep) yield r.value as B;
     }

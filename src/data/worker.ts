@@ -53,7 +53,7 @@ async function nextStreamBatch(task: BatchTask): Promise<void> {
 async function run(task: BatchTask): Promise<void> {
   try {
     if (start.stream) { await nextStreamBatch(task); return; }
-    const { samples, skipped } = await fetchSamples(ds!, task.indices, start.seed, task.epoch, start.onError);
+    const { samples, skipped } = await fetchSamples(ds!, task.indices, start.seed, task.epoch, start.onError, undefined, start.batched && start.collate);
     const value = !start.batched ? samples[0] : start.collate && samples.length ? defaultCollate(samples) : samples;
     const { value: packed, transfer } = pack(value);
     parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: packed, skipped, empty: samples.length === 0 }, transfer);
