@@ -1,7 +1,8 @@
 /**
  * The loader's fast paths against the exact definitions: RandomResizedCrop [+ flip] + ToTensor [+ Normalize]
  * fused by Compose equals running the transforms one by one (bit for bit, same random draws), and the resampler
- * equals torchvision's F.resized_crop (PIL) on many random boxes (down- and up-scaling, bilinear and bicubic).
+ * equals torchvision's F.resized_crop (PIL) on many random boxes (down- and up-scaling, bilinear and bicubic),
+ * in both of its implementations (WebAssembly SIMD, used where available, and JS).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as flow from "../../src/index";
 import { python } from "../helpers/torch";
+import { resampleBackend, setResampleBackend } from "../../src/vision/transforms/resample";
 
 const T = flow.vision.transforms;
 const Gen = flow.utils.data.Generator;
@@ -105,14 +107,46 @@ for which, i, j, h, w, oh, ow, cubic in boxes:
     out.append(base64.b64encode(np.asarray(o).tobytes()).decode())
 print(json.dumps(out))
 `, [dir, JSON.stringify(boxes)])) as string[];
-  boxes.forEach(([which, i, j, h, w, oh, ow, cubic], k) => {
-    const got = T.resizedCrop(which ? img2 : img, i, j, h, w, oh, ow, cubic ? "bicubic" : "bilinear");
-    const want = Buffer.from(ref[k], "base64");
-    let max = 0;
-    for (let p = 0; p < want.length; p++) max = Math.max(max, Math.abs(want[p] - got.data[p]));
-    assert.equal(got.data.length, want.length);
-    assert.equal(max, 0, `box ${[i, j, h, w]} -> ${oh}x${ow} ${cubic ? "bicubic" : "bilinear"}`);
-  });
+  const initial = resampleBackend();
+  assert.equal(initial, "wasm", "WebAssembly SIMD is available in Node >= 20, so the fast passes are used");
+  try {
+    for (const backend of ["wasm", "js"] as const) {
+      setResampleBackend(backend);
+      boxes.forEach(([which, i, j, h, w, oh, ow, cubic], k) => {
+        const got = T.resizedCrop(which ? img2 : img, i, j, h, w, oh, ow, cubic ? "bicubic" : "bilinear");
+        const want = Buffer.from(ref[k], "base64");
+        let max = 0;
+        for (let p = 0; p < want.length; p++) max = Math.max(max, Math.abs(want[p] - got.data[p]));
+        assert.equal(got.data.length, want.length);
+        assert.equal(max, 0, `${backend}: box ${[i, j, h, w]} -> ${oh}x${ow} ${cubic ? "bicubic" : "bilinear"}`);
+      });
+    }
+  } finally { setResampleBackend(initial); }
+});
+
+test("resampler: the WebAssembly and JS passes write the same floats (odd widths, 1-pixel outputs, padding, flips)", () => {
+  const img = photo(131, 97, 21), g = new Gen(3);
+  const luts = [0, 1, 2].map((c) => new Float32Array(256).map((_, v) => (v / 255 - MEAN[c]) / STD[c]));
+  const cases: number[][] = [[0, 0, 97, 131, 97, 131], [0, 0, 97, 131, 1, 1], [5, 3, 1, 1, 7, 5], [-3, -8, 110, 150, 33, 17], [0, 0, 97, 131, 97, 50], [0, 0, 97, 131, 40, 131]];
+  for (let k = 0; k < 30; k++) {
+    const [i, j, h, w] = T.randomResizedCropParams(img.width, img.height, [0.02, 1], [0.3, 3], g);
+    cases.push([i, j, h, w, 1 + ((k * 37) % 250), 1 + ((k * 53) % 190)]);
+  }
+  const initial = resampleBackend();
+  try {
+    for (const [t, l, h, w, oh, ow] of cases) {
+      for (const mode of ["bilinear", "bicubic"] as const) {
+        const flip = (oh + ow) % 2 === 1;
+        const out = { wasm: new Float32Array(0), js: new Float32Array(0) };
+        for (const b of ["wasm", "js"] as const) {
+          setResampleBackend(b);
+          out[b] = new Float32Array(3 + 3 * oh * ow);
+          T.resizedCropInto(img, t, l, h, w, oh, ow, mode, { data: out[b], offset: 3, luts, flip });
+        }
+        assert.deepEqual(out.wasm, out.js, `box ${[t, l, h, w]} -> ${oh}x${ow} ${mode} flip ${flip}`);
+      }
+    }
+  } finally { setResampleBackend(initial); }
 });
 
 test("DataLoader persistentWorkers: same batches as fresh workers, workers kept between epochs, ended by break or close()", async () => {
