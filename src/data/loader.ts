@@ -388,10 +388,31 @@ class WorkerPool {
     this.closing = true;
     this.waiters.clear();
     poolRegistry.unregister(this);
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => endWorker(w, true)));
   }
 }
 
+/** How long a worker asked to exit may take before it is terminated. */
+const EXIT_GRACE_MS = 2000;
+
+/**
+ * Ends a worker: asks it to exit, which it does between two samples (worker.ts), and terminates it only if it has
+ * not exited after EXIT_GRACE_MS. terminate() stops a thread wherever it is, also inside a native call, and a
+ * native addon whose call then fails to return its result (@julusian/jpeg-turbo's decoder) aborts the process.
+ */
+function endWorker(w: Worker, wait: boolean): Promise<void> {
+  if (w.threadId < 0) return Promise.resolve(); // already exited
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => { clearTimeout(timer); resolve(); };
+    w.once("exit", done);
+    if (wait) w.ref();
+    try { w.postMessage({ type: "exit" }); } catch { /* closed port: it is exiting */ }
+    timer = setTimeout(() => { void w.terminate().then(done, done); }, EXIT_GRACE_MS);
+    if (!wait) timer.unref();
+  });
+}
+
 // An iterator dropped without finishing (no break, no return()) still frees its workers when collected.
-const poolRegistry = new FinalizationRegistry<Worker[]>((ws) => { for (const w of ws) void w.terminate(); });
+const poolRegistry = new FinalizationRegistry<Worker[]>((ws) => { for (const w of ws) void endWorker(w, false); });
 void SampleError;

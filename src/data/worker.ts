@@ -70,4 +70,9 @@ async function drain(): Promise<void> {
   busy = false;
 }
 
-if (ds) parentPort!.on("message", (task: BatchTask) => { queue.push(task); void drain(); });
+// {type: "exit"}: the loader is done with this worker. Handled between samples (never inside a decoder's native
+// call, where terminate() could abort the process), so the thread exits here rather than being terminated.
+parentPort!.on("message", (m: BatchTask | { type: "exit" }) => {
+  if ((m as { type?: string }).type === "exit") process.exit(0);
+  if (ds) { queue.push(m as BatchTask); void drain(); }
+});
