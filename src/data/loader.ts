@@ -6,8 +6,9 @@
  * Order and augmentation are reproducible: the sampler's order comes from (seed, epoch), and each sample's
  * random transforms from (seed, epoch, index), whichever worker reads it. Batch b goes to worker b % n; at
  * most numWorkers × prefetchFactor batches are in flight; batches come back in order. Leaving the loop
- * (break, an exception, an error in a worker) terminates the workers; while nobody waits on the loader its
- * workers are unref'd, so an abandoned iterator never keeps the process alive.
+ * (break, an exception, an error in a worker) ends the workers (asked to exit, which they do from JS between
+ * batches, and terminated if they have not within 2 s); while nobody waits on the loader its workers are
+ * unref'd, so an abandoned iterator never keeps the process alive.
  *
  * Workers rebuild the dataset from a recipe: the dataset's `workerRecipe()`, the `workerRecipe` option, or
  * one found from its class (exported by a module file) and its properties (recipe.ts). A dataset no worker
@@ -78,7 +79,7 @@ export interface LoaderStats { skipped: number; errors: Skipped[] }
 
 const WORKER = path.join(__dirname, "worker.js");
 let liveWorkers = 0;
-/** Worker threads started by DataLoaders and not yet terminated (for diagnostics and leak tests). */
+/** Worker threads started by DataLoaders and not yet exited (for diagnostics and leak tests). */
 export function activeWorkerCount(): number { return liveWorkers; }
 
 /** A map-style dataset: `getItem(i)` and `length` (a Dataset subclass or any object with both). */
@@ -311,7 +312,7 @@ interface InitErrorMessage { type: "init-error"; message: string }
 /** A worker could not rebuild the dataset from its recipe. */
 class WorkerInitError extends Error {}
 
-/** Worker threads with in-order results; any failure rejects every waiter, and close() always terminates. */
+/** Worker threads with in-order results; any failure rejects every waiter, and close() always ends the workers. */
 class WorkerPool {
   private workers: Worker[] = [];
   private done = new Map<number, BatchMessage | ErrorMessage>();
@@ -396,8 +397,9 @@ class WorkerPool {
 const EXIT_GRACE_MS = 2000;
 
 /**
- * Ends a worker: asks it to exit, which it does between two samples (worker.ts), and terminates it only if it has
- * not exited after EXIT_GRACE_MS. terminate() stops a thread wherever it is, also inside a native call, and a
+ * Ends a worker: asks it to exit, which it does from JS when it next returns to its event loop (between batches,
+ * or while a batch waits for I/O: worker.ts), and terminates it only if it has not exited after EXIT_GRACE_MS.
+ * terminate() stops a thread wherever it is, also inside a native call, and a
  * native addon whose call then fails to return its result (@julusian/jpeg-turbo's decoder) aborts the process.
  */
 function endWorker(w: Worker, wait: boolean): Promise<void> {

@@ -232,7 +232,7 @@ test("leaving a loader while its workers decode JPEGs ends them without aborting
   for (let i = 0; i < 24; i++) fs.writeFileSync(path.join(root, "c", `${i}.jpg`), jpg);
   const ds = new flow.vision.datasets.ImageFolder(root, { transform: T.Compose([T.RandomResizedCrop(16), T.ToTensor()]) });
   // terminate() in the middle of the native JPEG decoder's call aborted the whole process ("terminate called after
-  // throwing an instance of 'Napi::Error'"); the loader now asks its workers to exit between samples.
+  // throwing an instance of 'Napi::Error'"); the loader now asks its workers to exit, which they do from JS.
   for (let round = 0; round < 12; round++) {
     const loader = new DataLoader(ds, { batchSize: 2, numWorkers: 2, prefetchFactor: 4, seed: round, progress: false });
     for await (const _ of loader) break;
