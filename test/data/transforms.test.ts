@@ -121,6 +121,7 @@ const FAST_MAX = 8, FAST_MAX_COLOUR = 12, FAST_MEAN = 1.5;
 const COLOUR_OPS = new Set(["bright", "dark", "contrast", "contrast_hi", "sat", "hue", "hue_neg"]);
 for (const name of ["land.jpg", "grey.jpg", "cmyk.jpg"]) {
   test(`fast JPEG decoder: ${name} within ${FAST_MAX}/255 (colour transforms ${FAST_MAX_COLOUR}/255; mean ${FAST_MEAN}) of torchvision`, async () => {
+    assert.doesNotThrow(() => require.resolve("@julusian/jpeg-turbo"), "the fast decoder's package @julusian/jpeg-turbo is installed (a dependency in package.json: npm install)");
     const r = ref[name];
     const img = await T.decodeImage(fs.readFileSync(path.join(dir, name)), name, { jpeg: "fast" });
     assert.deepEqual(img.size, r.size);
