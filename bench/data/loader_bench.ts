@@ -3,7 +3,9 @@
  * of 32, 2 workers, on a folder of JPEGs made for the benchmark (sizes around 500x375, photo-like content),
  * flowbook's DataLoader vs torchvision's DataLoader on the same files. Prints images/s and the ratio.
  *
- *   node dist/bench/data/loader_bench.js [numImages=320] [epochs=3]
+ *   node dist/bench/data/loader_bench.js [numImages=320] [epochs=3] [--jpeg=exact|fast]
+ *
+ * --jpeg picks ImageFolder's jpegDecoder (default: ImageFolder's default).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -12,7 +14,9 @@ import { spawnSync } from "child_process";
 import * as flow from "../../src/index";
 
 const PYTHON = process.env.FLOWBOOK_PYTHON ?? "/usr/bin/python3";
-const N = Number(process.argv[2] ?? 320), EPOCHS = Number(process.argv[3] ?? 3), WORKERS = 2, BATCH = 32;
+const ARGS = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const JPEG = process.argv.find((a) => a.startsWith("--jpeg="))?.slice(7) as "exact" | "fast" | undefined;
+const N = Number(ARGS[0] ?? 320), EPOCHS = Number(ARGS[1] ?? 3), WORKERS = 2, BATCH = 32;
 const root = path.join(os.tmpdir(), `flowbook-bench-jpegs-${N}`);
 
 function py(code: string, args: string[]): string {
@@ -69,7 +73,7 @@ interface Run { n: number; times: number[]; cpus: number[] }
 async function flowbookRun(persistentWorkers: boolean): Promise<Run> {
   const T = flow.vision.transforms;
   const tf = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]);
-  const ds = new flow.vision.datasets.ImageFolder(root, { transform: tf });
+  const ds = new flow.vision.datasets.ImageFolder(root, { transform: tf, jpegDecoder: JPEG });
   const loader = new flow.utils.data.DataLoader(ds, { batchSize: BATCH, shuffle: true, numWorkers: WORKERS, seed: 0, progress: false, persistentWorkers });
   const times: number[] = [], cpus: number[] = [];
   let n = 0;
@@ -85,7 +89,7 @@ async function flowbookRun(persistentWorkers: boolean): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-  console.log(`loader throughput: ${N} JPEGs (~500x375), decode + RandomResizedCrop(224) + flip + ToTensor + Normalize, batch ${BATCH}, ${WORKERS} workers, ${os.cpus().length} CPUs`);
+  console.log(`loader throughput: ${N} JPEGs (~500x375), decode + RandomResizedCrop(224) + flip + ToTensor + Normalize, batch ${BATCH}, ${WORKERS} workers, ${os.cpus().length} CPUs, flowbook JPEG decoder: ${JPEG ?? "default"}`);
   // Default DataLoaders (new workers every epoch, as both libraries default to), then persistent workers in both.
   for (const persistent of [false, true]) {
     const load0 = os.loadavg().map((l) => l.toFixed(2)).join(" ");

@@ -36,9 +36,45 @@ function stack(ts: Tensor[]): Tensor {
       throw new RangeError(`stack expects each tensor to be equal size, but got [${t0.shape.join(", ")}] ${t0.dtype} at entry 0 and [${t.shape.join(", ")}] ${t.dtype} at entry ${i}`);
     }
   });
+  const whole = filledArena(ts, n);
+  if (whole) return Tensor._fromArray(whole, [ts.length, ...t0.shape], t0.dtype);
   const out = allocArray(t0.dtype, n * ts.length) as Float32Array;
   ts.forEach((t, i) => out.set(t.toTypedArray() as Float32Array, i * n));
   return Tensor._fromArray(out, [ts.length, ...t0.shape], t0.dtype);
+}
+
+/**
+ * One batch's float32 buffer, handed out slot by slot (sample k of the batch gets elements [k*n, (k+1)*n)) to
+ * transforms that can write their output in place (see Generator.sink). When every sample of the batch wrote its
+ * tensor into its own slot, in order, stacking them is the whole buffer: no copy.
+ */
+export class BatchArena {
+  private buf: Float32Array | null = null;
+  private n = 0;
+  private readonly taken: Uint8Array;
+  constructor(readonly size: number) { this.taken = new Uint8Array(size); }
+  /** The sink of sample k: its slot, once (a second tensor of the same sample gets null: a fresh array). */
+  sinkFor(k: number): { take(numel: number): Float32Array | null } {
+    return { take: (numel: number) => {
+      if (this.taken[k] || numel <= 0) return null;
+      if (!this.buf) { this.buf = new Float32Array(numel * this.size); this.n = numel; }
+      if (numel !== this.n) return null;
+      this.taken[k] = 1;
+      return this.buf.subarray(k * numel, (k + 1) * numel);
+    } };
+  }
+}
+
+// The buffer that ts[0..] fill in order, slot by slot and whole, or null (then stack copies).
+function filledArena(ts: Tensor[], n: number): Float32Array | null {
+  if (ts[0].dtype !== "float32") return null;
+  const d0 = ts[0].toTypedArray() as Float32Array, buf = d0.buffer;
+  if (d0.byteOffset !== 0 || buf.byteLength !== n * ts.length * 4 || !(buf instanceof ArrayBuffer)) return null;
+  for (let i = 0; i < ts.length; i++) {
+    const d = ts[i].toTypedArray();
+    if (d.buffer !== buf || d.byteOffset !== i * n * 4 || d.length !== n) return null;
+  }
+  return new Float32Array(buf);
 }
 
 const TENSOR = "__flowbook_tensor__";

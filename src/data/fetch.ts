@@ -3,10 +3,13 @@
  * gets its generator from (seed, epoch, index); a failing sample raises an error naming it, or is skipped
  * and reported when onError is "skip". A few samples are read at a time (`concurrency`), so image decoding (sharp,
  * on libuv's thread pool) overlaps the synchronous transforms of samples already decoded, without holding a
- * whole batch of decoded images in memory at once (which costs cache misses and garbage collection).
+ * whole batch of decoded images in memory at once (which costs cache misses and garbage collection). With
+ * `stacked` (the default collate will stack the batch), each sample's generator carries its slot of one batch
+ * buffer (Generator.sink), which the fused image-to-tensor transform writes into, so stacking copies nothing.
  */
 import type { Dataset } from "./dataset";
 import { Generator, mixSeed } from "./random";
+import { BatchArena } from "./collate";
 
 /** What to do with a sample that cannot be read. */
 export type OnError = "raise" | "skip";
@@ -28,14 +31,18 @@ export const FETCH_CONCURRENCY = 8;
 type Result = { ok: true; v: unknown } | { ok: false; i: number; message: string };
 
 /** Reads `indices` from `ds`; returns the samples in order and the skipped ones. */
-export async function fetchSamples(ds: Dataset, indices: number[], seed: number, epoch: number, onError: OnError, concurrency = FETCH_CONCURRENCY): Promise<{ samples: unknown[]; skipped: Skipped[] }> {
+export async function fetchSamples(ds: Dataset, indices: number[], seed: number, epoch: number, onError: OnError, concurrency = FETCH_CONCURRENCY, stacked = false): Promise<{ samples: unknown[]; skipped: Skipped[] }> {
   const results: Result[] = new Array(indices.length);
+  // Samples the default collate will stack may write their float tensors straight into the batch's buffer.
+  const arena = stacked && indices.length > 1 ? new BatchArena(indices.length) : null;
   let next = 0;
   const lane = async () => {
     while (next < indices.length) {
       const k = next++, i = indices[k];
       try {
-        results[k] = { ok: true, v: await ds.getItem(i, new Generator(mixSeed(seed, epoch, i))) };
+        const gen = new Generator(mixSeed(seed, epoch, i));
+        if (arena) gen.sink = arena.sinkFor(k);
+        results[k] = { ok: true, v: await ds.getItem(i, gen) };
       } catch (e) {
         results[k] = { ok: false, i, message: (e as Error)?.message ?? String(e) };
       }

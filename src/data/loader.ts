@@ -6,8 +6,9 @@
  * Order and augmentation are reproducible: the sampler's order comes from (seed, epoch), and each sample's
  * random transforms from (seed, epoch, index), whichever worker reads it. Batch b goes to worker b % n; at
  * most numWorkers × prefetchFactor batches are in flight; batches come back in order. Leaving the loop
- * (break, an exception, an error in a worker) terminates the workers; while nobody waits on the loader its
- * workers are unref'd, so an abandoned iterator never keeps the process alive.
+ * (break, an exception, an error in a worker) ends the workers (asked to exit, which they do from JS between
+ * batches, and terminated if they have not within 2 s); while nobody waits on the loader its workers are
+ * unref'd, so an abandoned iterator never keeps the process alive.
  *
  * Workers rebuild the dataset from a recipe: the dataset's `workerRecipe()`, the `workerRecipe` option, or
  * one found from its class (exported by a module file) and its properties (recipe.ts). A dataset no worker
@@ -78,7 +79,7 @@ export interface LoaderStats { skipped: number; errors: Skipped[] }
 
 const WORKER = path.join(__dirname, "worker.js");
 let liveWorkers = 0;
-/** Worker threads started by DataLoaders and not yet terminated (for diagnostics and leak tests). */
+/** Worker threads started by DataLoaders and not yet exited (for diagnostics and leak tests). */
 export function activeWorkerCount(): number { return liveWorkers; }
 
 /** A map-style dataset: `getItem(i)` and `length` (a Dataset subclass or any object with both). */
@@ -204,7 +205,7 @@ export class DataLoader<B = any> implements AsyncIterable<B> {
 
   private async *iterateMain(ds: Dataset, batches: number[][], epoch: number): AsyncGenerator<B> {
     for (const b of batches) {
-      const { samples, skipped } = await fetchSamples(ds, b, this.seed, epoch, this.onError);
+      const { samples, skipped } = await fetchSamples(ds, b, this.seed, epoch, this.onError, undefined, this.batched && !this.collateFn);
       const r = this.finishBatch(samples, skipped);
       if (r.keep) yield r.value as B;
     }
@@ -311,7 +312,7 @@ interface InitErrorMessage { type: "init-error"; message: string }
 /** A worker could not rebuild the dataset from its recipe. */
 class WorkerInitError extends Error {}
 
-/** Worker threads with in-order results; any failure rejects every waiter, and close() always terminates. */
+/** Worker threads with in-order results; any failure rejects every waiter, and close() always ends the workers. */
 class WorkerPool {
   private workers: Worker[] = [];
   private done = new Map<number, BatchMessage | ErrorMessage>();
@@ -388,10 +389,32 @@ class WorkerPool {
     this.closing = true;
     this.waiters.clear();
     poolRegistry.unregister(this);
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => endWorker(w, true)));
   }
 }
 
+/** How long a worker asked to exit may take before it is terminated. */
+const EXIT_GRACE_MS = 2000;
+
+/**
+ * Ends a worker: asks it to exit, which it does from JS when it next returns to its event loop (between batches,
+ * or while a batch waits for I/O: worker.ts), and terminates it only if it has not exited after EXIT_GRACE_MS.
+ * terminate() stops a thread wherever it is, also inside a native call, and a
+ * native addon whose call then fails to return its result (@julusian/jpeg-turbo's decoder) aborts the process.
+ */
+function endWorker(w: Worker, wait: boolean): Promise<void> {
+  if (w.threadId < 0) return Promise.resolve(); // already exited
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => { clearTimeout(timer); resolve(); };
+    w.once("exit", done);
+    if (wait) w.ref();
+    try { w.postMessage({ type: "exit" }); } catch { /* closed port: it is exiting */ }
+    timer = setTimeout(() => { void w.terminate().then(done, done); }, EXIT_GRACE_MS);
+    if (!wait) timer.unref();
+  });
+}
+
 // An iterator dropped without finishing (no break, no return()) still frees its workers when collected.
-const poolRegistry = new FinalizationRegistry<Worker[]>((ws) => { for (const w of ws) void w.terminate(); });
+const poolRegistry = new FinalizationRegistry<Worker[]>((ws) => { for (const w of ws) void endWorker(w, false); });
 void SampleError;

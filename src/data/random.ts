@@ -27,6 +27,14 @@ export function mixSeed(...parts: number[]): number {
 /** A seeded generator (xoshiro128**). */
 export class Generator {
   private s = new Uint32Array(4);
+  /**
+   * @internal Set by the DataLoader for a sample of a batch that the default collate will stack: a transform
+   * producing a float32 tensor may write it into `take(numel)` (its slot of the batch's buffer) instead of a new
+   * array, so that stacking is free. null elsewhere. Such a sample tensor is a view of the batch: a dataset that
+   * keeps the tensors it returns (a cache of augmented samples) shares their memory with the batch, which a
+   * worker transfers to the main thread (its views in the worker are then empty).
+   */
+  sink: { take(numel: number): Float32Array | null } | null = null;
 
   constructor(seed: number = (Math.random() * 2 ** 32) >>> 0) { this.manualSeed(seed); }
 

@@ -53,7 +53,7 @@ async function nextStreamBatch(task: BatchTask): Promise<void> {
 async function run(task: BatchTask): Promise<void> {
   try {
     if (start.stream) { await nextStreamBatch(task); return; }
-    const { samples, skipped } = await fetchSamples(ds!, task.indices, start.seed, task.epoch, start.onError);
+    const { samples, skipped } = await fetchSamples(ds!, task.indices, start.seed, task.epoch, start.onError, undefined, start.batched && start.collate);
     const value = !start.batched ? samples[0] : start.collate && samples.length ? defaultCollate(samples) : samples;
     const { value: packed, transfer } = pack(value);
     parentPort!.postMessage({ type: "batch", batchId: task.batchId, value: packed, skipped, empty: samples.length === 0 }, transfer);
@@ -66,8 +66,16 @@ async function run(task: BatchTask): Promise<void> {
 async function drain(): Promise<void> {
   if (busy) return;
   busy = true;
-  while (queue.length) await run(queue.shift()!);
+  // Back to the event loop between batches (a batch decoded synchronously never leaves the microtask queue), so
+  // that an exit request is seen after the current batch rather than after everything queued.
+  while (queue.length) { await run(queue.shift()!); if (queue.length) await new Promise(setImmediate); }
   busy = false;
 }
 
-if (ds) parentPort!.on("message", (task: BatchTask) => { queue.push(task); void drain(); });
+// {type: "exit"}: the loader is done with this worker. Handled when the thread returns to its event loop (between
+// batches, or while a batch waits for I/O), never inside a decoder's native call, where terminate() could abort
+// the process; so the thread exits here rather than being terminated.
+parentPort!.on("message", (m: BatchTask | { type: "exit" }) => {
+  if ((m as { type?: string }).type === "exit") process.exit(0);
+  if (ds) { queue.push(m as BatchTask); void drain(); }
+});

@@ -1,7 +1,8 @@
 /**
  * The loader's fast paths against the exact definitions: RandomResizedCrop [+ flip] + ToTensor [+ Normalize]
  * fused by Compose equals running the transforms one by one (bit for bit, same random draws), and the resampler
- * equals torchvision's F.resized_crop (PIL) on many random boxes (down- and up-scaling, bilinear and bicubic).
+ * equals torchvision's F.resized_crop (PIL) on many random boxes (down- and up-scaling, bilinear and bicubic),
+ * in both of its implementations (WebAssembly SIMD, used where available, and JS).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as flow from "../../src/index";
 import { python } from "../helpers/torch";
+import { resampleBackend, setResampleBackend } from "../../src/vision/transforms/resample";
 
 const T = flow.vision.transforms;
 const Gen = flow.utils.data.Generator;
@@ -105,14 +107,46 @@ for which, i, j, h, w, oh, ow, cubic in boxes:
     out.append(base64.b64encode(np.asarray(o).tobytes()).decode())
 print(json.dumps(out))
 `, [dir, JSON.stringify(boxes)])) as string[];
-  boxes.forEach(([which, i, j, h, w, oh, ow, cubic], k) => {
-    const got = T.resizedCrop(which ? img2 : img, i, j, h, w, oh, ow, cubic ? "bicubic" : "bilinear");
-    const want = Buffer.from(ref[k], "base64");
-    let max = 0;
-    for (let p = 0; p < want.length; p++) max = Math.max(max, Math.abs(want[p] - got.data[p]));
-    assert.equal(got.data.length, want.length);
-    assert.equal(max, 0, `box ${[i, j, h, w]} -> ${oh}x${ow} ${cubic ? "bicubic" : "bilinear"}`);
-  });
+  const initial = resampleBackend();
+  assert.equal(initial, "wasm", "WebAssembly SIMD is available in Node >= 20, so the fast passes are used");
+  try {
+    for (const backend of ["wasm", "js"] as const) {
+      setResampleBackend(backend);
+      boxes.forEach(([which, i, j, h, w, oh, ow, cubic], k) => {
+        const got = T.resizedCrop(which ? img2 : img, i, j, h, w, oh, ow, cubic ? "bicubic" : "bilinear");
+        const want = Buffer.from(ref[k], "base64");
+        let max = 0;
+        for (let p = 0; p < want.length; p++) max = Math.max(max, Math.abs(want[p] - got.data[p]));
+        assert.equal(got.data.length, want.length);
+        assert.equal(max, 0, `${backend}: box ${[i, j, h, w]} -> ${oh}x${ow} ${cubic ? "bicubic" : "bilinear"}`);
+      });
+    }
+  } finally { setResampleBackend(initial); }
+});
+
+test("resampler: the WebAssembly and JS passes write the same floats (odd widths, 1-pixel outputs, padding, flips)", () => {
+  const img = photo(131, 97, 21), g = new Gen(3);
+  const luts = [0, 1, 2].map((c) => new Float32Array(256).map((_, v) => (v / 255 - MEAN[c]) / STD[c]));
+  const cases: number[][] = [[0, 0, 97, 131, 97, 131], [0, 0, 97, 131, 1, 1], [5, 3, 1, 1, 7, 5], [-3, -8, 110, 150, 33, 17], [0, 0, 97, 131, 97, 50], [0, 0, 97, 131, 40, 131]];
+  for (let k = 0; k < 30; k++) {
+    const [i, j, h, w] = T.randomResizedCropParams(img.width, img.height, [0.02, 1], [0.3, 3], g);
+    cases.push([i, j, h, w, 1 + ((k * 37) % 250), 1 + ((k * 53) % 190)]);
+  }
+  const initial = resampleBackend();
+  try {
+    for (const [t, l, h, w, oh, ow] of cases) {
+      for (const mode of ["bilinear", "bicubic"] as const) {
+        const flip = (oh + ow) % 2 === 1;
+        const out = { wasm: new Float32Array(0), js: new Float32Array(0) };
+        for (const b of ["wasm", "js"] as const) {
+          setResampleBackend(b);
+          out[b] = new Float32Array(3 + 3 * oh * ow);
+          T.resizedCropInto(img, t, l, h, w, oh, ow, mode, { data: out[b], offset: 3, luts, flip });
+        }
+        assert.deepEqual(out.wasm, out.js, `box ${[t, l, h, w]} -> ${oh}x${ow} ${mode} flip ${flip}`);
+      }
+    }
+  } finally { setResampleBackend(initial); }
 });
 
 test("DataLoader persistentWorkers: same batches as fresh workers, workers kept between epochs, ended by break or close()", async () => {
@@ -140,4 +174,68 @@ test("DataLoader persistentWorkers: same batches as fresh workers, workers kept 
   await kept.close();
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(activeWorkerCount(), 0, "close() ends them");
+});
+
+test("BatchArena: samples written into their slots in order are the batch without a copy; otherwise stack copies", () => {
+  const { BatchArena, defaultCollate } = require("../../src/data/collate") as typeof import("../../src/data/collate");
+  const fill = (a: Float32Array, v: number) => { for (let i = 0; i < a.length; i++) a[i] = v + i; return a; };
+  const arena = new BatchArena(3);
+  const sinks = [0, 1, 2].map((k) => arena.sinkFor(k));
+  const slots = sinks.map((s, k) => fill(s.take(4)!, 10 * k));
+  assert.equal(sinks[0].take(4), null, "a sample gets its slot once");
+  const ts = slots.map((d) => flow.Tensor._fromArray(d, [2, 2], "float32"));
+  const b = defaultCollate(ts) as flow.Tensor;
+  assert.deepEqual(b.shape, [3, 2, 2]);
+  assert.equal((b.toTypedArray() as Float32Array).buffer, slots[0].buffer, "no copy: the batch is the arena's buffer");
+  assert.deepEqual([...(b.toTypedArray() as Float32Array)], [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]);
+  // Out of order, or a sample missing (skipped): a copy, with the right values.
+  const swapped = defaultCollate([ts[1], ts[0], ts[2]]) as flow.Tensor;
+  assert.notEqual((swapped.toTypedArray() as Float32Array).buffer, slots[0].buffer);
+  assert.deepEqual([...(swapped.toTypedArray() as Float32Array)].slice(0, 8), [10, 11, 12, 13, 0, 1, 2, 3]);
+  const two = defaultCollate([ts[0], ts[2]]) as flow.Tensor;
+  assert.deepEqual([...(two.toTypedArray() as Float32Array)], [0, 1, 2, 3, 20, 21, 22, 23]);
+  // Another size than the first sample's gets no slot.
+  const arena2 = new BatchArena(2);
+  assert.ok(arena2.sinkFor(0).take(6));
+  assert.equal(arena2.sinkFor(1).take(5), null);
+});
+
+test("DataLoader over JPEGs with the fused transform: batches written in place equal per-sample transforms (0 and 2 workers, skip)", async () => {
+  const { DataLoader, mixSeed } = flow.utils.data;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "flowbook-arena-"));
+  for (let i = 0; i < 11; i++) {
+    fs.mkdirSync(path.join(root, `c${i % 2}`), { recursive: true });
+    fs.writeFileSync(path.join(root, `c${i % 2}`, `${i}.jpg`), await T.encodeJPEG(photo(90 + 7 * i, 70 + 3 * i, i), 90));
+  }
+  fs.writeFileSync(path.join(root, "c0", "bad.jpg"), Buffer.from("not a jpeg"));
+  const tf = T.Compose([T.RandomResizedCrop(32), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(MEAN, STD)]);
+  const ds = new flow.vision.datasets.ImageFolder(root, { transform: tf });
+  const want: Float32Array[] = [];
+  for (let i = 0; i < ds.length; i++) {
+    if (ds.samples[i][0].endsWith("bad.jpg")) continue;
+    want.push(((await ds.getItem(i, new Gen(mixSeed(7, 0, i))))[0] as flow.Tensor).toTypedArray() as Float32Array);
+  }
+  for (const numWorkers of [0, 2]) {
+    const loader = new DataLoader(ds, { batchSize: 4, numWorkers, seed: 7, onError: "skip", progress: false });
+    const got: number[] = [];
+    for await (const [x] of loader) got.push(...((x as flow.Tensor).toTypedArray() as Float32Array));
+    assert.equal(loader.stats.skipped, 1);
+    assert.deepEqual(new Float32Array(got), Float32Array.from(want.flatMap((a) => [...a])), `${numWorkers} workers`);
+  }
+});
+
+test("leaving a loader while its workers decode JPEGs ends them without aborting the process (asked to exit, not terminated)", async () => {
+  const { DataLoader, activeWorkerCount } = flow.utils.data;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "flowbook-exit-"));
+  fs.mkdirSync(path.join(root, "c"));
+  const jpg = await T.encodeJPEG(photo(900, 700, 1), 92);
+  for (let i = 0; i < 24; i++) fs.writeFileSync(path.join(root, "c", `${i}.jpg`), jpg);
+  const ds = new flow.vision.datasets.ImageFolder(root, { transform: T.Compose([T.RandomResizedCrop(16), T.ToTensor()]) });
+  // terminate() in the middle of the native JPEG decoder's call aborted the whole process ("terminate called after
+  // throwing an instance of 'Napi::Error'"); the loader now asks its workers to exit, which they do from JS.
+  for (let round = 0; round < 12; round++) {
+    const loader = new DataLoader(ds, { batchSize: 2, numWorkers: 2, prefetchFactor: 4, seed: round, progress: false });
+    for await (const _ of loader) break;
+    assert.equal(activeWorkerCount(), 0);
+  }
 });

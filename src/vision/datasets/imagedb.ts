@@ -15,7 +15,7 @@ import * as path from "path";
 import Database from "better-sqlite3";
 import { Dataset, WorkerRecipe } from "../../data/dataset";
 import type { Generator } from "../../data/random";
-import { decodeImage, RawImage } from "../transforms/image";
+import { checkJpegDecoder, decodeImage, JpegDecoder, RawImage } from "../transforms/image";
 import { Transform, TransformSpec, fromSpec, specOf } from "../transforms/transforms";
 import { IMG_EXTENSIONS, scanFolder } from "./folder";
 
@@ -25,6 +25,8 @@ const SCHEMA = "flowbook.imagedb/1";
 export interface ImageDBOptions {
   transform?: Transform | TransformSpec;
   targetTransform?: Transform | TransformSpec;
+  /** JPEG decoder: "fast" (default) or "exact" (PIL's pixels); as ImageFolder's option (see JpegDecoder). */
+  jpegDecoder?: JpegDecoder;
 }
 
 type Row = { label: number; path: string | null; data: Buffer };
@@ -42,6 +44,7 @@ export class ImageDB extends Dataset<[unknown, unknown]> {
 
   constructor(readonly dbPath: string, private readonly opts: ImageDBOptions = {}) {
     super();
+    checkJpegDecoder(opts.jpegDecoder, "ImageDB: jpegDecoder");
     if (!fs.existsSync(dbPath)) throw new Error(`ImageDB: no such database: ${dbPath}`);
     this.db = new Database(dbPath, { readonly: true, fileMustExist: true });
     const schema = this.tryGet<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'");
@@ -87,12 +90,12 @@ export class ImageDB extends Dataset<[unknown, unknown]> {
   /** The decoded (untransformed) image of sample i. */
   loadImage(i: number): Promise<RawImage> {
     const r = this.row(i);
-    return decodeImage(r.data ?? new Uint8Array(), `${this.dbPath} row id=${this.idOf(i)}${r.path ? ` (${r.path})` : ""}`);
+    return decodeImage(r.data ?? new Uint8Array(), `${this.dbPath} row id=${this.idOf(i)}${r.path ? ` (${r.path})` : ""}`, { jpeg: this.opts.jpegDecoder ?? "fast" });
   }
 
   async getItem(i: number, gen?: Generator): Promise<[unknown, unknown]> {
     const r = this.row(i);
-    const img = await decodeImage(r.data ?? new Uint8Array(), `${this.dbPath} row id=${this.idOf(i)}${r.path ? ` (${r.path})` : ""}`);
+    const img = await decodeImage(r.data ?? new Uint8Array(), `${this.dbPath} row id=${this.idOf(i)}${r.path ? ` (${r.path})` : ""}`, { jpeg: this.opts.jpegDecoder ?? "fast" });
     const x = this.transform ? await this.transform(img, gen) : img;
     const y = this.targetTransform ? await this.targetTransform(r.label, gen) : r.label;
     return [x, y];
@@ -105,7 +108,7 @@ export class ImageDB extends Dataset<[unknown, unknown]> {
 
   workerRecipe(): WorkerRecipe {
     const spec = (t?: Transform) => (t ? specOf(t) : undefined);
-    return { module: __filename, exportName: "ImageDB", args: [this.dbPath, { transform: spec(this.transform), targetTransform: spec(this.targetTransform) }] };
+    return { module: __filename, exportName: "ImageDB", args: [this.dbPath, { jpegDecoder: this.opts.jpegDecoder, transform: spec(this.transform), targetTransform: spec(this.targetTransform) }] };
   }
 
   /** Closes the database. */

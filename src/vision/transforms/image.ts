@@ -1,9 +1,14 @@
 /**
  * Images between transforms: raw interleaved RGB bytes (HWC, uint8), as PIL holds an "RGB" image. sharp
- * (libvips) decodes; resampling is PIL's algorithm (./resample), so torchvision's PIL-based transforms are
+ * (libvips) decodes, or libjpeg-turbo's TurboJPEG for the "fast" JPEG decoder (see JpegDecoder); resampling is PIL's algorithm (./resample), so torchvision's PIL-based transforms are
  * matched to within rounding.
  */
-import sharp from "sharp";
+import type SharpFn from "sharp";
+
+// sharp (libvips) is loaded on first use: a DataLoader worker that decodes its JPEGs with the fast decoder never
+// needs it, and loading it costs each new worker thread ~60 ms of CPU.
+let sharpLib: typeof SharpFn | undefined;
+const sharp: typeof SharpFn = ((...a: Parameters<typeof SharpFn>) => (sharpLib ??= require("sharp") as typeof SharpFn)(...a)) as typeof SharpFn;
 
 /** A decoded RGB image: `data` is height × width × 3 bytes, row-major. */
 export class RawImage {
@@ -36,11 +41,15 @@ export function encodeJPEG(img: RawImage, quality = 90): Promise<Buffer> {
  * formula (R = (255-K) - C(255-K)/255, ...) rather than a colour profile, so colours match torchvision's.
  * EXIF orientation is not applied (neither PIL nor torchvision applies it). Errors name `source`.
  */
-export async function decodeImage(bytes: Uint8Array, source: string): Promise<RawImage> {
+export async function decodeImage(bytes: Uint8Array, source: string, opts: DecodeOptions = {}): Promise<RawImage> {
   if (bytes.length === 0) throw new Error(`${source}: empty file (0 bytes), not an image`);
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) return decodeBMP(bytes, source); // "BM": libvips has no BMP loader
   if (bytes[0] === 0x50 && (bytes[1] === 0x35 || bytes[1] === 0x36)) return decodePNM(bytes, source); // "P5"/"P6": nor PNM in sharp
-  const cmyk = jpegComponents(bytes) === 4;
+  const components = jpegComponents(bytes), cmyk = components === 4;
+  if (checkJpegDecoder(opts.jpeg, "decodeImage: jpeg") === "fast" && (components === 1 || components === 3)) {
+    const img = decodeJpegFast(bytes, source);
+    if (img) return img;
+  }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     // No colourspace operation for the common case (libvips emits 8-bit sRGB/grey as stored); channels fixed below.
@@ -54,6 +63,52 @@ export async function decodeImage(bytes: Uint8Array, source: string): Promise<Ra
   const px = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (info.channels === 3) return new RawImage(px, info.width, info.height, source);
   return new RawImage(toRGB(px, info.width * info.height, info.channels, source), info.width, info.height, source);
+}
+
+/**
+ * How JPEGs are decoded. "exact": libjpeg's accurate integer IDCT (through libvips), the same pixels as PIL, so
+ * torchvision's results are matched exactly. "fast": libjpeg-turbo's TurboJPEG with its fast integer IDCT,
+ * synchronous and without libvips' per-image overhead, about 4x cheaper; pixels differ from PIL's by small
+ * rounding amounts (measured on photo-like JPEGs of quality 80-94: at most 8/255 after decoding, mean 1.0/255;
+ * after RandomResizedCrop(224) at most 6/255; test/data/transforms.test.ts states the tolerance per transform).
+ * A JPEG the fast decoder rejects or warns about (CMYK, truncated, corrupt) is decoded the exact way, with the
+ * same errors. ImageFolder and ImageDB use "fast" unless told `jpegDecoder: "exact"`; decodeImage uses "exact".
+ */
+export type JpegDecoder = "exact" | "fast";
+
+/** Options of {@link decodeImage}. */
+export interface DecodeOptions {
+  /** JPEG decoder: "exact" (default: PIL's pixels) or "fast" (see {@link JpegDecoder}). */
+  jpeg?: JpegDecoder;
+}
+
+/** Checks a JpegDecoder option (`what` names it in the error). */
+export function checkJpegDecoder(d: unknown, what: string): JpegDecoder | undefined {
+  if (d !== undefined && d !== "exact" && d !== "fast") throw new TypeError(`${what} must be "exact" or "fast", got ${JSON.stringify(d)}`);
+  return d;
+}
+
+interface TurboJpeg { FORMAT_RGB: number; decompressSync(b: Uint8Array, o: { format: number }): { data: Buffer; width: number; height: number } }
+let turbo: TurboJpeg | null | undefined;
+/** @julusian/jpeg-turbo (prebuilt libjpeg-turbo), or null where its binary does not load on this platform. */
+function turboJpeg(): TurboJpeg | null {
+  if (turbo === undefined) {
+    try { turbo = require("@julusian/jpeg-turbo") as TurboJpeg; } catch (e) {
+      turbo = null;
+      process.emitWarning(`decodeImage: the fast JPEG decoder (@julusian/jpeg-turbo) does not load here (${(e as Error).message}); decoding with libvips instead`, { code: "FLOWBOOK_JPEG_FAST_UNAVAILABLE" });
+    }
+  }
+  return turbo;
+}
+
+// TurboJPEG decode to RGB; null when it fails or warns (the caller then decodes with libvips, which gives the error).
+function decodeJpegFast(bytes: Uint8Array, source: string): RawImage | null {
+  const t = turboJpeg();
+  if (!t) return null;
+  let r: { data: Buffer; width: number; height: number };
+  try { r = t.decompressSync(bytes, { format: t.FORMAT_RGB }); } catch { return null; }
+  const px = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  return px.length === r.width * r.height * 3 ? new RawImage(px, r.width, r.height, source) : null;
 }
 
 /** The component count of a baseline/progressive JPEG's frame header (4 = CMYK/YCCK), or 0. */

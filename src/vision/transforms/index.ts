@@ -8,6 +8,7 @@
  */
 export * from "./transforms";
 export { RawImage, decodeImage, encodePNG, encodeJPEG } from "./image";
+export type { JpegDecoder, DecodeOptions } from "./image";
 export { resizedCrop, resizedCropInto, crop, hflip } from "./resample";
 export type { TensorSink } from "./resample";
 export type { Interpolation } from "./resample";

@@ -3,9 +3,11 @@
  * torchvision's PIL path: a separable convolution whose filter support grows with the downscale factor
  * (antialiasing), horizontal pass then vertical pass (as Pillow orders them), 8-bit fixed-point coefficients (22 fractional bits)
  * and an 8-bit intermediate image, exactly as Pillow does. libvips' own resize differs by up to 24/255
- * when upsampling (another pixel-centre convention), so it is not used here.
+ * when upsampling (another pixel-centre convention), so it is not used here. The passes run as WebAssembly SIMD
+ * (resample.wat: the same int32 sums per output value, so the same bytes) where the runtime has it, else in JS.
  */
 import { RawImage } from "./image";
+import { RESAMPLE_WASM } from "./resample_wasm";
 
 /** Interpolation modes (torchvision's InterpolationMode names). */
 export type Interpolation = "bilinear" | "bicubic";
@@ -119,6 +121,7 @@ function checkArgs(outH: number, outW: number, mode: Interpolation): void {
 // (ybox_first..ybox_last) into an 8-bit intermediate, then the vertical pass. A pass that is not needed (same
 // length) is a copy, done here as a one-tap pass with weight 1.0 (exact). Uint8ClampedArray stores are clip8.
 function resample(img: RawImage, top: number, left: number, h: number, w: number, outH: number, outW: number, mode: Interpolation, out8: Uint8ClampedArray | null, sink: TensorSink | null): void {
+  if (backend === "wasm" && wasm) return resampleWasm(wasm, img, top, left, h, w, outH, outW, mode, out8, sink);
   const S = img.width * 3, rowLen = outW * 3;
   const cv = h !== outH ? coeffs(h, outH, mode) : null;
   const ch = w !== outW ? coeffs(w, outW, mode) : null;
@@ -140,6 +143,77 @@ function resample(img: RawImage, top: number, left: number, h: number, w: number
   }
 }
 const IDENTITY = Int32Array.of(ONE);
+
+// ---- WebAssembly SIMD passes (resample.wat) ----------------------------------------------------------------
+
+// The few WebAssembly declarations used here (the project's `lib` has no DOM/WebAssembly typings).
+interface WasmApi {
+  validate(b: Uint8Array): boolean;
+  Module: new (b: Uint8Array) => object;
+  Instance: new (m: object) => { exports: unknown };
+}
+interface WasmResampler {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  hpass(src: number, stride: number, rows: number, bounds: number, k: number, ksize: number, outW: number, mid: number): void;
+  vpass(base: number, stride: number, outH: number, len: number, bounds: number, k: number, ksize: number, dst: number): void;
+  totensor(src: number, W: number, H: number, out: number, luts: number, flip: number): void;
+}
+
+/** This thread's instance of resample.wat, or null where WebAssembly SIMD is not available. */
+const wasm: WasmResampler | null = (() => {
+  const W = (globalThis as { WebAssembly?: WasmApi }).WebAssembly, bytes = Buffer.from(RESAMPLE_WASM, "base64");
+  if (!W || !W.validate(bytes)) return null;
+  return new W.Instance(new W.Module(bytes)).exports as WasmResampler;
+})();
+
+let backend: "wasm" | "js" = wasm ? "wasm" : "js";
+/** @internal Which implementation of the passes runs ("wasm" where available, else "js"); for tests and benchmarks. */
+export function setResampleBackend(b: "wasm" | "js"): void {
+  if (b === "wasm" && !wasm) throw new Error("resample: WebAssembly SIMD is not available in this runtime");
+  backend = b;
+}
+/** @internal The implementation of the passes in use. */
+export function resampleBackend(): "wasm" | "js" { return backend; }
+
+// Vertical "pass" that copies rows (h === outH): one tap of weight 1.0 at row yy (ksize 0: the same weight for all).
+let identityBounds = new Int32Array(0);
+function identityRows(n: number): Int32Array {
+  if (identityBounds.length < 2 * n) { identityBounds = new Int32Array(2 * n); for (let i = 0; i < n; i++) { identityBounds[2 * i] = i; identityBounds[2 * i + 1] = 1; } }
+  return identityBounds;
+}
+
+// Lays the work out in the module's memory (each region 16-byte aligned, with 16 bytes of slack for the passes'
+// wide loads and stores): the source rows the passes read, coefficient tables, the intermediate and output
+// images, the channel tables and the float output; then runs the passes and copies the result out.
+function resampleWasm(m: WasmResampler, img: RawImage, top: number, left: number, h: number, w: number, outH: number, outW: number, mode: Interpolation, out8: Uint8ClampedArray | null, sink: TensorSink | null): void {
+  const S = img.width * 3, rowLen = outW * 3;
+  const cv = h !== outH ? coeffs(h, outH, mode) : null;
+  const ch = w !== outW ? coeffs(w, outW, mode) : null;
+  const ya = cv ? cv.bounds[0] : 0, yb = cv ? cv.bounds[(outH - 1) * 2] + cv.bounds[(outH - 1) * 2 + 1] : h;
+  const vb = cv ? cv.bounds : identityRows(outH), vk = cv ? cv.k : IDENTITY, vks = cv ? cv.ksize : 0;
+  let end = 0;
+  const region = (bytes: number) => { const at = end; end = (end + bytes + 16 + 15) & ~15; return at; };
+  const src = region((yb - ya) * S), mid = ch ? region((yb - ya) * rowLen) : 0;
+  const hb = ch ? region(ch.bounds.byteLength) : 0, hk = ch ? region(ch.k.byteLength) : 0;
+  const vbp = region(outH * 8), vkp = region(vk.byteLength), dst = region(outH * rowLen);
+  const luts = sink ? region(3 * 1024) : 0, out = sink ? region(3 * outH * outW * 4) : 0;
+  if (end > m.memory.buffer.byteLength) m.memory.grow(Math.ceil((end - m.memory.buffer.byteLength) / 65536));
+  const buf = m.memory.buffer, u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
+  u8.set(img.data.subarray((top + ya) * S, (top + yb) * S), src);
+  if (ch) { i32.set(ch.bounds, hb >> 2); i32.set(ch.k, hk >> 2); }
+  i32.set(vb.subarray(0, outH * 2), vbp >> 2); i32.set(vk, vkp >> 2);
+  if (ch) {
+    m.hpass(src + left * 3, S, yb - ya, hb, hk, ch.ksize, outW, mid);
+    m.vpass(mid - ya * rowLen, rowLen, outH, rowLen, vbp, vkp, vks, dst);
+  } else {
+    m.vpass(src + left * 3 - ya * S, S, outH, rowLen, vbp, vkp, vks, dst);
+  }
+  if (out8) { out8.set(u8.subarray(dst, dst + outH * rowLen)); return; }
+  const f32 = new Float32Array(buf);
+  for (let c = 0; c < 3; c++) f32.set(sink!.luts[c], (luts >> 2) + c * 256);
+  m.totensor(dst, outW, outH, out, luts, sink!.flip ? 1 : 0);
+  sink!.data.set(f32.subarray(out >> 2, (out >> 2) + 3 * outH * outW), sink!.offset);
+}
 
 // The hot loops: monomorphic, no allocation, no property loads inside; the common tap counts unrolled.
 function horizontalPass(src: Uint8Array, S: number, start: number, rows: number, bounds: Int32Array, k: Int32Array, ksize: number, outW: number, mid: Uint8ClampedArray): void {

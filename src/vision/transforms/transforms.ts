@@ -355,7 +355,7 @@ function fusedCropToTensor(rrc: TransformSpec, flipP: number | null, luts: Float
     if (!(x instanceof RawImage)) { let v = x; for (const t of separate) v = t(v, gen); return v; } // the separate steps' errors
     const [i, j, h, w] = randomResizedCropParams(x.width, x.height, scale, ratio, gen);
     const flip = flipP !== null && gen.random() < flipP;
-    const data = new Float32Array(3 * oh * ow);
+    const data = gen.sink?.take(3 * oh * ow) ?? new Float32Array(3 * oh * ow);
     resizedCropInto(x, i, j, h, w, oh, ow, mode, { data, offset: 0, luts, flip });
     return Tensor._fromArray(data, [3, oh, ow], "float32");
   };
