@@ -11,5 +11,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   python3 python3-torch python3-torchvision python3-onnx python3-numpy \
   python3-jupyter-server python3-jupyter-client python3-nbclient python3-nbconvert python3-nbformat \
   python3-jupyter-kernel-test python3-ipykernel jupyter-core jupyter-client jupyter-nbconvert jupyter-server \
-  chromium fonts-dejavu-core curl libvulkan1 >/dev/null
+  chromium fonts-dejavu-core curl libvulkan1 build-essential libjpeg62-turbo-dev >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers >/dev/null

@@ -5,7 +5,8 @@
  *
  *   node dist/bench/data/loader_bench.js [numImages=320] [epochs=3] [--jpeg=exact|fast]
  *
- * --jpeg picks ImageFolder's jpegDecoder (default: ImageFolder's default).
+ * flowbook runs with both JPEG decoders ("exact": PIL's pixels, the default; "fast": libjpeg-turbo's fast IDCT,
+ * within 8/255) unless --jpeg picks one.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -16,6 +17,7 @@ import * as flow from "../../src/index";
 const PYTHON = process.env.FLOWBOOK_PYTHON ?? "/usr/bin/python3";
 const ARGS = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const JPEG = process.argv.find((a) => a.startsWith("--jpeg="))?.slice(7) as "exact" | "fast" | undefined;
+const DECODERS: ("exact" | "fast")[] = JPEG ? [JPEG] : ["exact", "fast"];
 const N = Number(ARGS[0] ?? 320), EPOCHS = Number(ARGS[1] ?? 3), WORKERS = 2, BATCH = 32;
 const root = path.join(os.tmpdir(), `flowbook-bench-jpegs-${N}`);
 
@@ -70,10 +72,10 @@ print(json.dumps({"n": n, "times": times, "cpus": cpus}))
 
 interface Run { n: number; times: number[]; cpus: number[] }
 
-async function flowbookRun(persistentWorkers: boolean): Promise<Run> {
+async function flowbookRun(persistentWorkers: boolean, jpegDecoder: "exact" | "fast"): Promise<Run> {
   const T = flow.vision.transforms;
   const tf = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]);
-  const ds = new flow.vision.datasets.ImageFolder(root, { transform: tf, jpegDecoder: JPEG });
+  const ds = new flow.vision.datasets.ImageFolder(root, { transform: tf, jpegDecoder });
   const loader = new flow.utils.data.DataLoader(ds, { batchSize: BATCH, shuffle: true, numWorkers: WORKERS, seed: 0, progress: false, persistentWorkers });
   const times: number[] = [], cpus: number[] = [];
   let n = 0;
@@ -89,12 +91,13 @@ async function flowbookRun(persistentWorkers: boolean): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-  console.log(`loader throughput: ${N} JPEGs (~500x375), decode + RandomResizedCrop(224) + flip + ToTensor + Normalize, batch ${BATCH}, ${WORKERS} workers, ${os.cpus().length} CPUs, flowbook JPEG decoder: ${JPEG ?? "default"}`);
+  console.log(`loader throughput: ${N} JPEGs (~500x375), decode + RandomResizedCrop(224) + flip + ToTensor + Normalize, batch ${BATCH}, ${WORKERS} workers, ${os.cpus().length} CPUs, flowbook JPEG decoders: ${DECODERS.join(", ")}`);
   // Default DataLoaders (new workers every epoch, as both libraries default to), then persistent workers in both.
   for (const persistent of [false, true]) {
     const load0 = os.loadavg().map((l) => l.toFixed(2)).join(" ");
     const tv = JSON.parse(py(TORCH, [root, String(EPOCHS), String(WORKERS), String(BATCH), persistent ? "1" : "0"])) as Run;
-    const fb = await flowbookRun(persistent);
+    const fbs: [string, Run][] = [];
+    for (const d of DECODERS) fbs.push([d, await flowbookRun(persistent, d)]);
     // Steady state: the best epoch after the first (which includes worker start-up for both).
     const steady = (a: number[]) => (a.length > 1 ? a.slice(1) : a);
     const rate = (r: Run) => r.n / Math.min(...steady(r.times));
@@ -106,8 +109,10 @@ async function main(): Promise<void> {
     const line = (r: Run) => `${rate(r).toFixed(1)} images/s steady (${first(r).toFixed(1)} first epoch), ${cpuMs(r).toFixed(2)} CPU-ms/image  epochs s: ${r.times.map((t) => t.toFixed(2)).join(", ")}`;
     console.log(`${persistent ? "persistent workers (persistent_workers=True / persistentWorkers: true)" : "default (workers started every epoch)"}; load average before: ${load0}, after: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
     console.log(`  torchvision 0.14 DataLoader: ${line(tv)}`);
-    console.log(`  flowbook DataLoader:         ${line(fb)}`);
-    console.log(`  ratio flowbook / torchvision: ${(rate(fb) / rate(tv)).toFixed(2)}x steady wall, ${(first(fb) / first(tv)).toFixed(2)}x first epoch, ${(cpuMs(tv) / cpuMs(fb)).toFixed(2)}x images per CPU-second`);
+    for (const [d, fb] of fbs) {
+      console.log(`  flowbook DataLoader (${d}):${" ".repeat(7 - d.length)}${line(fb)}`);
+      console.log(`    ratio flowbook (${d}) / torchvision: ${(rate(fb) / rate(tv)).toFixed(2)}x steady wall, ${(first(fb) / first(tv)).toFixed(2)}x first epoch, ${(cpuMs(tv) / cpuMs(fb)).toFixed(2)}x images per CPU-second`);
+    }
   }
 }
 

@@ -400,7 +400,8 @@ const EXIT_GRACE_MS = 2000;
  * Ends a worker: asks it to exit, which it does from JS when it next returns to its event loop (between batches,
  * or while a batch waits for I/O: worker.ts), and terminates it only if it has not exited after EXIT_GRACE_MS.
  * terminate() stops a thread wherever it is, also inside a native call, and a
- * native addon whose call then fails to return its result (@julusian/jpeg-turbo's decoder) aborts the process.
+ * native addon built on node-addon-api whose call then fails to return its result aborts the process (seen with
+ * a TurboJPEG binding); asking first is cheap and keeps any addon safe.
  */
 function endWorker(w: Worker, wait: boolean): Promise<void> {
   if (w.threadId < 0) return Promise.resolve(); // already exited

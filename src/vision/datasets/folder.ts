@@ -33,8 +33,8 @@ export interface ImageFolderOptions {
   /** File extensions to include (default IMG_EXTENSIONS). */
   extensions?: string[];
   /**
-   * JPEG decoder: "fast" (default: libjpeg-turbo's fast IDCT, about 4x cheaper, pixels within a few /255 of PIL's)
-   * or "exact" (PIL's pixels, as torchvision's ImageFolder gives them); see JpegDecoder.
+   * JPEG decoder: "exact" (default: PIL's pixels, as torchvision's ImageFolder gives them) or "fast"
+   * (libjpeg-turbo's fast IDCT, about 4x cheaper, pixels within 8/255 of PIL's); see JpegDecoder.
    */
   jpegDecoder?: JpegDecoder;
 }
@@ -108,7 +108,7 @@ export class ImageFolder extends Dataset<[unknown, unknown]> {
     const [p] = this.samples[i];
     let bytes: Buffer;
     try { bytes = fs.readFileSync(p); } catch (e) { throw new Error(`${p}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    return decodeImage(bytes, p, { jpeg: this.opts.jpegDecoder ?? "fast" });
+    return decodeImage(bytes, p, { jpeg: this.opts.jpegDecoder ?? "exact" });
   }
 
   async getItem(i: number, gen?: Generator): Promise<[unknown, unknown]> {

@@ -1,12 +1,12 @@
 /**
- * Images between transforms: raw interleaved RGB bytes (HWC, uint8), as PIL holds an "RGB" image. sharp
- * (libvips) decodes, or libjpeg-turbo's TurboJPEG for the "fast" JPEG decoder (see JpegDecoder); resampling is PIL's algorithm (./resample), so torchvision's PIL-based transforms are
- * matched to within rounding.
+ * Images between transforms: raw interleaved RGB bytes (HWC, uint8), as PIL holds an "RGB" image. JPEGs are
+ * decoded by flowbook's native addon on the system libjpeg (native/jpeg: the library and settings Pillow uses),
+ * everything else (and JPEGs it declines) by sharp (libvips); resampling is PIL's algorithm (./resample), so
+ * torchvision's PIL-based transforms are matched exactly.
  */
 import type SharpFn from "sharp";
 
-// sharp (libvips) is loaded on first use: a DataLoader worker that decodes its JPEGs with the fast decoder never
-// needs it, and loading it costs each new worker thread ~60 ms of CPU.
+// sharp (libvips) is loaded on first use: a DataLoader worker that decodes only JPEGs never needs it, and loading it costs each new worker thread ~60 ms of CPU.
 let sharpLib: typeof SharpFn | undefined;
 const sharp: typeof SharpFn = ((...a: Parameters<typeof SharpFn>) => (sharpLib ??= require("sharp") as typeof SharpFn)(...a)) as typeof SharpFn;
 
@@ -46,8 +46,9 @@ export async function decodeImage(bytes: Uint8Array, source: string, opts: Decod
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) return decodeBMP(bytes, source); // "BM": libvips has no BMP loader
   if (bytes[0] === 0x50 && (bytes[1] === 0x35 || bytes[1] === 0x36)) return decodePNM(bytes, source); // "P5"/"P6": nor PNM in sharp
   const components = jpegComponents(bytes), cmyk = components === 4;
-  if (checkJpegDecoder(opts.jpeg, "decodeImage: jpeg") === "fast" && (components === 1 || components === 3)) {
-    const img = decodeJpegFast(bytes, source);
+  const jpeg = checkJpegDecoder(opts.jpeg, "decodeImage: jpeg") ?? "exact";
+  if (components === 1 || components === 3) {
+    const img = decodeJpegNative(bytes, source, jpeg === "fast");
     if (img) return img;
   }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
@@ -66,13 +67,14 @@ export async function decodeImage(bytes: Uint8Array, source: string, opts: Decod
 }
 
 /**
- * How JPEGs are decoded. "exact": libjpeg's accurate integer IDCT (through libvips), the same pixels as PIL, so
- * torchvision's results are matched exactly. "fast": libjpeg-turbo's TurboJPEG with its fast integer IDCT,
- * synchronous and without libvips' per-image overhead, about 4x cheaper; pixels differ from PIL's by small
- * rounding amounts (measured on photo-like JPEGs of quality 80-94: at most 8/255 after decoding, mean 1.0/255;
- * after RandomResizedCrop(224) at most 6/255; test/data/transforms.test.ts states the tolerance per transform).
- * A JPEG the fast decoder rejects or warns about (CMYK, truncated, corrupt) is decoded the exact way, with the
- * same errors. ImageFolder and ImageDB use "fast" unless told `jpegDecoder: "exact"`; decodeImage uses "exact".
+ * How JPEGs are decoded. "exact" (the default everywhere: a migrated model sees the pixels it was trained on):
+ * libjpeg's accurate integer IDCT, the same pixels as PIL, so torchvision's results are matched exactly
+ * (~0.9 CPU-ms for a 500x375 image). "fast": libjpeg-turbo's fast integer IDCT (TensorFlow's default), ~30%
+ * cheaper; pixels differ from PIL's by small rounding amounts (measured on photo-like JPEGs of quality 80-94: at
+ * most 8/255 after decoding, mean 1.0/255; after RandomResizedCrop(224) at most 6/255; test/data/transforms.test.ts
+ * states the tolerance per transform). A JPEG the native decoder declines (CMYK, truncated, corrupt: any libjpeg
+ * warning) is decoded by sharp, with its errors. Pass `jpegDecoder: "fast"` to ImageFolder or ImageDB (or
+ * `{jpeg: "fast"}` to decodeImage) to choose the fast IDCT.
  */
 export type JpegDecoder = "exact" | "fast";
 
@@ -88,27 +90,36 @@ export function checkJpegDecoder(d: unknown, what: string): JpegDecoder | undefi
   return d;
 }
 
-interface TurboJpeg { FORMAT_RGB: number; decompressSync(b: Uint8Array, o: { format: number }): { data: Buffer; width: number; height: number } }
-let turbo: TurboJpeg | null | undefined;
-/** @julusian/jpeg-turbo (prebuilt libjpeg-turbo), or null where its binary does not load on this platform. */
-function turboJpeg(): TurboJpeg | null {
-  if (turbo === undefined) {
-    try { turbo = require("@julusian/jpeg-turbo") as TurboJpeg; } catch (e) {
-      turbo = null;
-      process.emitWarning(`decodeImage: the fast JPEG decoder (@julusian/jpeg-turbo) does not load here (${(e as Error).message}); decoding with libvips instead`, { code: "FLOWBOOK_JPEG_FAST_UNAVAILABLE" });
+interface NativeJpeg { decode(b: Uint8Array, fast: boolean): { data: Buffer; width: number; height: number } | null; jpegLibVersion: number }
+let nativeJpeg: NativeJpeg | null | undefined;
+let nativeWhy = "";
+// dist/src/vision/transforms -> the package root.
+const NATIVE_JPEG = require("path").resolve(__dirname, "..", "..", "..", "..", "native", "jpeg", "build", "Release", "flowbook_jpeg.node") as string;
+/** flowbook's JPEG addon (native/jpeg, built at install on the system libjpeg), or null where it was not built. */
+function nativeDecoder(): NativeJpeg | null {
+  if (nativeJpeg === undefined) {
+    try { nativeJpeg = require(NATIVE_JPEG) as NativeJpeg; } catch (e) {
+      nativeJpeg = null;
+      nativeWhy = (e as Error).message.split("\n")[0];
+      process.emitWarning(`decodeImage: flowbook's native JPEG decoder is not built (${nativeWhy}); decoding JPEGs through sharp (same pixels, ~2.5x the CPU time). Build it with \`node native/build.js\` (needs build-essential and libjpeg62-turbo-dev).`, { code: "FLOWBOOK_JPEG_NATIVE_UNAVAILABLE" });
     }
   }
-  return turbo;
+  return nativeJpeg;
 }
 
-// TurboJPEG decode to RGB; null when it fails or warns (the caller then decodes with libvips, which gives the error).
-function decodeJpegFast(bytes: Uint8Array, source: string): RawImage | null {
-  const t = turboJpeg();
-  if (!t) return null;
-  let r: { data: Buffer; width: number; height: number };
-  try { r = t.decompressSync(bytes, { format: t.FORMAT_RGB }); } catch { return null; }
+/** Which JPEG decoder decodeImage uses here: the native libjpeg addon, or sharp (with the reason). */
+export function jpegBackend(): { native: boolean; reason?: string } {
+  return nativeDecoder() ? { native: true } : { native: false, reason: nativeWhy };
+}
+
+// libjpeg decode to RGB; null when it fails, warns or meets a colour space it leaves to the general path.
+function decodeJpegNative(bytes: Uint8Array, source: string, fast: boolean): RawImage | null {
+  const n = nativeDecoder();
+  if (!n) return null;
+  const r = n.decode(bytes, fast);
+  if (!r) return null;
   const px = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  return px.length === r.width * r.height * 3 ? new RawImage(px, r.width, r.height, source) : null;
+  return new RawImage(px, r.width, r.height, source);
 }
 
 /** The component count of a baseline/progressive JPEG's frame header (4 = CMYK/YCCK), or 0. */

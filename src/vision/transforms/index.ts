@@ -7,7 +7,7 @@
  * const x = train(await T.decodeImage(bytes, "cat.jpg"));   // Tensor [3, 224, 224]
  */
 export * from "./transforms";
-export { RawImage, decodeImage, encodePNG, encodeJPEG } from "./image";
+export { RawImage, decodeImage, encodePNG, encodeJPEG, jpegBackend } from "./image";
 export type { JpegDecoder, DecodeOptions } from "./image";
 export { resizedCrop, resizedCropInto, crop, hflip } from "./resample";
 export type { TensorSink } from "./resample";
