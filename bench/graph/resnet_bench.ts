@@ -7,7 +7,8 @@
  *     the time ONNX Runtime alone takes to create a session from PyTorch's export.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/graph/resnet_bench.js` (env: WARMUP, REPEAT, RESNET_DIR,
  * SKIP_TORCH=1, ONLY=infer|train|compile). Needs /usr/bin/python3 with torch + torchvision for the export.
- * Timings alternate between the implementations in rounds (graph, ORT, graph, ORT, ...) so machine load hits both.
+ * Timings alternate between the implementations in rounds (graph, ORT, graph, ORT, ...) so machine load hits both;
+ * each timed call follows an untimed one of the same implementation (see rounds: ORT pool threads spin after a run).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -36,11 +37,17 @@ function table(head: string[], rows: string[][]): string {
   return [f(head), w.map((x) => "-".repeat(x)).join("  "), ...rows.map(f)].join("\n");
 }
 
-/** Alternating rounds: warm each, then `repeat` rounds timing each function once per round. */
+/**
+ * Alternating rounds: warm each, then `repeat` rounds timing each function once per round. Each timed call follows
+ * an untimed one of the same function: ONNX Runtime's pool threads keep spinning for tens of milliseconds after a
+ * run (allow_spinning, on by default), so the first call after another session's run competes with that session's
+ * spinning threads for the cores (measured: ResNet-50 b1 on 2 cores 42 ms alone, 75-87 ms right after another
+ * session) -- alternating without the settling call measured the interference, not the implementations.
+ */
 async function rounds(fns: Record<string, () => unknown>, warmup: number, repeat: number): Promise<Record<string, TimingStats>> {
   const t: Record<string, number[]> = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
   for (let i = 0; i < warmup; i++) for (const f of Object.values(fns)) await f();
-  for (let i = 0; i < repeat; i++) for (const [k, f] of Object.entries(fns)) { const t0 = performance.now(); await f(); t[k].push(performance.now() - t0); }
+  for (let i = 0; i < repeat; i++) for (const [k, f] of Object.entries(fns)) { await f(); const t0 = performance.now(); await f(); t[k].push(performance.now() - t0); }
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, stats(v)]));
 }
 
