@@ -24,6 +24,7 @@ export const version = "0.1.0";
 // ---- tensors ------------------------------------------------------------------------------------
 export { Tensor } from "./tensor/tensor";
 export type { DType, TypedArray } from "./tensor/dtype";
+export { float32, float, float64, double, float16, half, bfloat16, int64, long, int32, int8, uint8, bool } from "./tensor/dtype";
 export { tensor, zeros, ones, full, empty, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, eye } from "./tensor/creation";
 export type { TensorOptions, TensorData } from "./tensor/creation";
 export { Generator, defaultGenerator, manualSeed, seed, initialSeed, getRngState, setRngState, rand, randn, randint, randperm, normal, randLike, randnLike, randintLike, bernoulli } from "./tensor/random";

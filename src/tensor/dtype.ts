@@ -197,3 +197,18 @@ export function writeNumber(d: DType, a: TypedArray, i: number, v: number | bool
   else if (d === "bool") (a as Uint8Array)[i] = v ? 1 : 0;
   else (a as Float32Array)[i] = isFloating(d) ? Number(v) : Math.trunc(Number(v));
 }
+
+// ---- dtype constants, as PyTorch spells them (`x.to(flow.bfloat16)`; printing says `dtype=flow.float16`) ----
+/** 32-bit float, the default dtype. */ export const float32 = "float32" satisfies DType;
+/** Alias of float32 (`torch.float`). */ export const float = "float32" satisfies DType;
+/** 64-bit float. */ export const float64 = "float64" satisfies DType;
+/** Alias of float64 (`torch.double`). */ export const double = "float64" satisfies DType;
+/** IEEE half precision. */ export const float16 = "float16" satisfies DType;
+/** Alias of float16 (`torch.half`). */ export const half = "float16" satisfies DType;
+/** bfloat16: float32's range with 8 bits of mantissa (computed in float32 and rounded; see ops/lower). */ export const bfloat16 = "bfloat16" satisfies DType;
+/** 64-bit integer, the default integer dtype. */ export const int64 = "int64" satisfies DType;
+/** Alias of int64 (`torch.long`). */ export const long = "int64" satisfies DType;
+/** 32-bit integer. */ export const int32 = "int32" satisfies DType;
+/** 8-bit signed integer. */ export const int8 = "int8" satisfies DType;
+/** 8-bit unsigned integer. */ export const uint8 = "uint8" satisfies DType;
+/** Boolean. */ export const bool = "bool" satisfies DType;

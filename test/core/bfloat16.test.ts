@@ -36,6 +36,8 @@ test("bfloat16 tensors: creation, conversion, dtype promotion, printing as PyTor
   assert.equal(t.toString(), "tensor([1.0000, 2.5000, 0.1001], dtype=flow.bfloat16)");
   assert.deepEqual(t.tolist(), [1, 2.5, 0.10009765625]);
   assert.equal(flow.randn(3, 3).bfloat16().dtype, "bfloat16");
+  assert.equal(flow.randn(3).to(flow.bfloat16).dtype, "bfloat16", "dtype constants as PyTorch spells them");
+  assert.deepEqual([flow.float, flow.double, flow.half, flow.long], ["float32", "float64", "float16", "int64"]);
   assert.equal(flow.randn(2, { dtype: "bfloat16" }).dtype, "bfloat16");
   assert.equal(t.add(flow.tensor([1, 1, 1], { dtype: "float16" })).dtype, "float32", "bfloat16 with float16 promotes to float32, as in PyTorch");
   assert.equal(t.add(flow.tensor([1, 1, 1])).dtype, "float32");
