@@ -73,13 +73,16 @@ export function gradcheck(fn: Fn, inputs: Tensor | Tensor[], opts: GradcheckOpti
   noGrad(() => {
     checked.forEach(({ x }, c) => {
       const data = x._host("gradcheck") as Float64Array;
+      // Each write is an in-place change: the version bump makes every cache keyed by the tensor's storage
+      // version (an eager conv session with the weight baked in) see the perturbed value.
+      const set = (k: number, v: number) => { data[k] = v; x._storage!.version++; };
       for (let k = 0; k < data.length; k++) {
         const orig = data[k];
         let plus: Float64Array[], minus: Float64Array[];
         try {
-          data[k] = orig + eps; plus = run().map(flat);
-          data[k] = orig - eps; minus = run().map(flat);
-        } finally { data[k] = orig; }
+          set(k, orig + eps); plus = run().map(flat);
+          set(k, orig - eps); minus = run().map(flat);
+        } finally { set(k, orig); }
         outs.forEach((o, oi) => {
           const n = o.numel(), J = numerical[c][oi];
           for (let m = 0; m < n; m++) J[k * n + m] = (plus[oi][m] - minus[oi][m]) / (2 * eps);

@@ -52,6 +52,10 @@ const cases: [string, () => T[], (...xs: T[]) => T | T[]][] = [
   ["flip roll", () => [x64([2, 3])], (a) => a.flip([1]).roll(1, 0)],
   ["layerNorm", () => [x64([2, 5]), x64([5]), x64([5])], (x, w, b) => flow.nn.functional.layerNorm(x, [5], w, b)],
   ["mseLoss", () => [x64([3, 2]), x64([3, 2])], (a, b) => flow.nn.functional.mseLoss(a, b)],
+  // Weight and bias perturbed in place: the eager conv bakes its weight into a session keyed by storage version,
+  // so gradcheck's writes must bump the version (they did not: the numerical weight gradient came out 0).
+  ["conv2d input, weight, bias (padding)", () => [x64([1, 2, 5, 5]), x64([3, 2, 3, 3]), x64([3])], (x, w, b) => flow.nn.functional.conv2d(x, w, b, { padding: 1 })],
+  ["conv2d strided, grouped", () => [x64([2, 4, 6, 6]), x64([4, 2, 3, 3])], (x, w) => flow.nn.functional.conv2d(x, w, null, { stride: 2, groups: 2 })],
   ["crossEntropy", () => [x64([3, 4])], (a) => flow.nn.functional.crossEntropy(a, flow.tensor([0, 3, 1], { dtype: "int64" }))],
 ];
 
