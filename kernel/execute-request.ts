@@ -58,10 +58,11 @@ export async function executeRequest(k: KernelServices, msg: Message<ExecuteRequ
     return;
   }
   const { ename, evalue, traceback } = outcome;
+  // As ipykernel: a failing silent request does not abort the queue. Before the reply goes out: the abort's
+  // moment must precede any request the client writes after seeing the error.
+  if (stop_on_error && !silent) k.abortQueuedExecutions();
   k.publish("error", { ename, evalue, traceback }, msg);
   k.reply(msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback }, { status: "error", engine: k.state.session });
-  // As ipykernel: a failing silent request does not abort the queue.
-  if (stop_on_error && !silent) k.abortQueuedExecutions();
 }
 
 /** `expr?`: the signature and docs in the pager, as IPython does. */

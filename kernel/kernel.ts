@@ -15,7 +15,7 @@ import { LanguageClient } from "./language-service/client";
 import { FLOWBOOK_ROOT, ModuleLoader } from "./module-loader";
 import type { Transport } from "./transport";
 import { typescript } from "./typescript";
-import { Message, newHeader } from "./wire";
+import { Message, newHeader, parseDateMicros } from "./wire";
 
 type InboundChannel = "shell" | "control" | "stdin";
 
@@ -117,8 +117,8 @@ export class Kernel implements KernelServices {
    * request the client wrote after seeing the error, or an `aborted` reply, runs).
    */
   abortQueuedExecutions(): void {
-    const now = Date.now();
-    this.lastAbort = { at: now, until: now + STOP_ON_ERROR_GRACE_MS };
+    const now = nextMillisecondTick();
+    this.lastAbort = { at: now, until: Date.now() + STOP_ON_ERROR_GRACE_MS };
     this.markQueuedAborted();
     // What the flush hands over may include requests written after the client saw the error: only those dated
     // before it are aborted (a blanket rule aborted the client's next cell whenever the flush was slow).
@@ -132,10 +132,10 @@ export class Kernel implements KernelServices {
     return sentBefore(msg, this.lastAbort.at);
   }
 
-  /** Marks queued execute_requests aborted: all of them, or only those sent before `beforeMs`. */
-  private markQueuedAborted(beforeMs?: number): void {
+  /** Marks queued execute_requests aborted: all of them, or only those sent before `beforeUs`. */
+  private markQueuedAborted(beforeUs?: number): void {
     for (const q of this.queues.shell.items) {
-      if (q.msg.header.msg_type === "execute_request" && (beforeMs === undefined || sentBefore(q.msg, beforeMs))) q.aborted = true;
+      if (q.msg.header.msg_type === "execute_request" && (beforeUs === undefined || sentBefore(q.msg, beforeUs))) q.aborted = true;
     }
   }
 
@@ -228,9 +228,23 @@ export class Kernel implements KernelServices {
   }
 }
 
-/** Whether a message's header date is not after `ms`, the moment of the error (dates have millisecond
- * resolution: requests pipelined behind a cell that fails at once carry the same millisecond). */
-function sentBefore(msg: Message, ms: number): boolean {
-  const sent = Date.parse(String(msg.header.date ?? ""));
-  return Number.isFinite(sent) && sent <= ms;
+/**
+ * The moment of a stop_on_error abort, in microseconds: the next tick of the realtime clock (Date.now(), which
+ * clients date their requests by), waited for (at most 1 ms, once per failing cell) before the error reply is
+ * sent. Requests pipelined behind the failing cell were written before it; the client's next cell, written after
+ * it saw the error reply, after it. Being on a millisecond boundary, it separates the two exactly for dates with
+ * microseconds (jupyter_client) and with milliseconds only (JavaScript clients) alike; comparing with the
+ * moment the error happened could not (both kinds share its millisecond on a fast machine).
+ */
+function nextMillisecondTick(): number {
+  const start = Date.now();
+  let t = start;
+  while (t === start) t = Date.now();
+  return t * 1000;
+}
+
+/** Whether a request was written before `us` (a millisecond boundary, see nextMillisecondTick). */
+function sentBefore(msg: Message, us: number): boolean {
+  const sent = parseDateMicros(msg.header.date);
+  return Number.isFinite(sent.us) && sent.us < us;
 }

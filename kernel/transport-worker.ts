@@ -136,7 +136,11 @@ async function close(): Promise<void> {
   await Promise.all([...sendQueues.values()]);
   // Closing before the worker ends matters: a worker terminated with open zeromq sockets aborts the process.
   for (const socket of Object.values(sockets)) socket.close();
-  port.postMessage({ type: "closed" } satisfies FromWorker);
+  // So does ending it while zeromq still has receives pending (terminate() then made zeromq throw a Napi::Error
+  // from its cleanup: "terminate called after throwing", SIGABRT, in ~1 of 15 shutdowns). The loops end once
+  // their sockets are closed; then nothing keeps this thread alive, and it exits by itself.
+  await Promise.race([Promise.allSettled(loops), new Promise((r) => setTimeout(r, 1000).unref())]);
+  port.unref();
 }
 
 port.on("message", (m: ToWorker) => {
@@ -151,14 +155,17 @@ port.on("message", (m: ToWorker) => {
   }
 });
 
+/** The socket loops (they end when their sockets close). */
+const loops: Promise<void>[] = [];
+
 async function start(): Promise<void> {
   await Promise.all((Object.keys(sockets) as WireChannel[]).map((c) => sockets[c].bind(endpoint(info, c))));
   port.postMessage({ type: "ready" } satisfies FromWorker);
   for (const channel of ["shell", "control", "stdin"] as const) {
-    receiveLoop(channel).catch((err) => { if (!sockets[channel].closed) log(`${channel} loop: ${err.message}`); });
+    loops.push(receiveLoop(channel).catch((err) => { if (!sockets[channel].closed) log(`${channel} loop: ${err.message}`); }));
   }
-  heartbeatLoop().catch((err) => { if (!sockets.hb.closed) log(`heartbeat: ${err.message}`); });
-  greetSubscribers().catch((err) => { if (!sockets.iopub.closed) log(`iopub subscriptions: ${err.message}`); });
+  loops.push(heartbeatLoop().catch((err) => { if (!sockets.hb.closed) log(`heartbeat: ${err.message}`); }));
+  loops.push(greetSubscribers().catch((err) => { if (!sockets.iopub.closed) log(`iopub subscriptions: ${err.message}`); }));
 }
 
 start().catch((err) => port.postMessage({ type: "failed", error: String(err?.message ?? err) } satisfies FromWorker));

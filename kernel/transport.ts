@@ -13,8 +13,7 @@ export type FromWorker =
   | { type: "failed"; error: string }
   | { type: "message"; channel: "shell" | "control" | "stdin"; msg: Message }
   | { type: "stdin" }
-  | { type: "flushed"; id: number }
-  | { type: "closed" };
+  | { type: "flushed"; id: number };
 
 /** Messages from the main thread to the worker. */
 export type ToWorker = { type: "send"; channel: WireChannel; msg: Message } | { type: "flush"; id: number } | { type: "close" };
@@ -68,13 +67,13 @@ export class Transport {
     });
   }
 
-  /** Flushes pending sends, closes the sockets, then ends the worker. */
+  /** Flushes pending sends, closes the sockets, then waits for the worker to end (terminating it only if it hangs). */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 2000);
-      this.worker.on("message", (m: FromWorker) => {
-        if (m.type === "closed") { clearTimeout(timer); void this.worker.terminate().then(() => resolve()); }
-      });
+      let done = false;
+      const finish = () => { if (!done) { done = true; clearTimeout(timer); resolve(); } };
+      const timer = setTimeout(() => void this.worker.terminate().then(finish, finish), 3000);
+      this.worker.once("exit", finish);
       this.worker.postMessage({ type: "close" } satisfies ToWorker);
     });
   }

@@ -78,5 +78,34 @@ export function encode(msg: Message, signer: Signer): (Buffer | string)[] {
 
 /** A fresh header for a message of `msgType` in `session`. */
 export function newHeader(msgType: string, session: string, username = "kernel"): Header {
-  return { msg_id: crypto.randomUUID(), session, username, date: new Date().toISOString(), msg_type: msgType, version: PROTOCOL_VERSION };
+  return { msg_id: crypto.randomUUID(), session, username, date: isoMicros(nowMicros()), msg_type: msgType, version: PROTOCOL_VERSION };
+}
+
+/**
+ * Wall-clock time in microseconds since the epoch, for header dates (jupyter_client dates messages to the
+ * microsecond). The millisecond is Date.now()'s, the realtime clock other processes read; the microseconds within
+ * it come from the monotonic clock (performance.timeOrigin drifts milliseconds away from the realtime clock, so it
+ * cannot give the millisecond itself).
+ */
+export function nowMicros(): number {
+  return Date.now() * 1000 + (Math.floor(performance.now() * 1000) % 1000);
+}
+
+/** An ISO 8601 date with microseconds, as jupyter_client writes them: `2026-11-26T14:59:01.123456Z`. */
+export function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${String(us % 1_000_000).padStart(6, "0")}Z`);
+}
+
+/**
+ * A header date in microseconds since the epoch, and whether it is that precise (jupyter_client's dates are; a
+ * JavaScript `toISOString()` date has milliseconds only). NaN when unparseable.
+ */
+export function parseDateMicros(date: unknown): { us: number; precise: boolean } {
+  const s = String(date ?? "");
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
+  if (!m) return { us: NaN, precise: false };
+  const whole = Date.parse(`${m[1]}${m[3] ?? "Z"}`);
+  const frac = m[2] ?? "";
+  return { us: whole * 1000 + Number((frac + "000000").slice(0, 6)), precise: frac.length >= 6 };
 }

@@ -88,7 +88,8 @@ describe("flowbook kernel over zeromq", () => {
     await started("for (;;) {}");
     k.process!.kill("SIGINT");
     assert.equal((await busy).reply.content.ename, "KeyboardInterrupt");
-    assert.equal(resultOf(await k.execute("keptBefore")), "'still here'");
+    const kept = await k.execute("keptBefore");
+    assert.equal(resultOf(kept), "'still here'", `after the interrupt: ${JSON.stringify(kept.reply.content)} ${JSON.stringify(kept.outputs.map((m) => [m.header.msg_type, m.content]))}`);
   });
 
   test("stdin round trip with input() and prompt(); allow_stdin false gives a clear error", async () => {

@@ -58,6 +58,30 @@ describe("regressions found with real clients", () => {
     assert.deepEqual(tolerant.map((r) => r.reply.content.status), ["error", "ok"]);
   });
 
+  test("stop_on_error never aborts the cell a client sends the moment it sees the error reply (same millisecond)", async () => {
+    // The abort used to compare request dates with the error's millisecond: on a fast machine the client's next
+    // cell carried that same millisecond and was aborted (seen as a flaky `keptBefore` check after interrupts).
+    for (let i = 0; i < 25; i++) {
+      const failed = await k.execute("throw new Error('once')");
+      assert.equal(failed.reply.content.status, "error");
+      const next = await k.execute(`${i} + 1`);
+      assert.equal(next.reply.content.status, "ok", `attempt ${i}: ${JSON.stringify(next.reply.content)}`);
+      assert.equal(resultOf(next), String(i + 1));
+    }
+  });
+
+  test("shutdown_request ends the kernel with exit code 0 every time (zeromq's worker ends by itself, never terminated mid-receive)", async () => {
+    // terminate() on the transport worker aborted the process ("terminate called after throwing an instance of
+    // 'Napi::Error'", SIGABRT) in about 1 of 15 shutdowns.
+    const codes: (number | null)[] = [];
+    for (let i = 0; i < 8; i++) {
+      const kk = await KernelClient.launch();
+      await kk.execute("1");
+      codes.push(await kk.shutdown());
+    }
+    assert.deepEqual(codes, Array(8).fill(0));
+  });
+
   test("is_complete: stray closers and bad tokens are invalid, open constructs incomplete, cell magics stripped", async () => {
     const cases: [string, string][] = [
       ["}", "invalid"], ["let 1x = 2", "invalid"], [")", "invalid"], ["let a = (]", "invalid"], ["@@@", "invalid"],
