@@ -5,7 +5,7 @@
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import type { FromWorker, WireTensor, WorkerInit } from "./worker_protocol";
+import type { FromWorker, ToWorker, WireTensor, WorkerInit } from "./worker_protocol";
 import type { OnnxIoMeta } from "./config";
 
 /** Timings an instance reports with each result (nanoseconds). */
@@ -96,8 +96,16 @@ export class InstancePool {
     });
   }
 
-  /** Stops every instance. */
+  /**
+   * Stops every instance: each is asked to exit (it answers the batch in hand first) and is terminated only if
+   * it has not exited within a few seconds.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.instances.map((i) => i.worker.terminate().catch(() => 0)));
+    await Promise.all([...this.instances].map(({ worker }) => new Promise<void>((resolve) => {
+      if (worker.threadId < 0) { resolve(); return; }
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve(), () => resolve()), 5000);
+      worker.once("exit", () => { clearTimeout(timer); resolve(); });
+      worker.postMessage({ type: "exit" } satisfies ToWorker);
+    })));
   }
 }

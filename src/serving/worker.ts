@@ -27,7 +27,7 @@ function detach(t: WireTensor): ArrayBuffer | undefined {
   return (t.data as Exclude<typeof t.data, string[]>).buffer as ArrayBuffer;
 }
 
-async function run(ort: Ort, session: Session, msg: ToWorker): Promise<void> {
+async function run(ort: Ort, session: Session, msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
   const t0 = process.hrtime.bigint();
   const feeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
   for (const f of msg.feeds) feeds[f.name] = new ort.Tensor(f.type as "float32", f.data as Float32Array, f.dims);
@@ -58,8 +58,15 @@ async function main(): Promise<void> {
     return;
   }
   // Requests are run one at a time: the pool gives an instance one batch until it answers.
+  let inFlight: Promise<void> = Promise.resolve();
   parentPort!.on("message", (msg: ToWorker) => {
-    run(ort, session, msg).catch((err) => post({ type: "error", id: msg.id, message: String((err as Error)?.message ?? err) }));
+    if (msg.type === "exit") {
+      // Leave on our own once the batch in hand is answered and the session released: a worker terminated
+      // during onnxruntime-node's asynchronous run can abort the whole process from native cleanup.
+      void inFlight.then(() => session.release()).catch(() => undefined).then(() => parentPort!.close());
+      return;
+    }
+    inFlight = run(ort, session, msg).catch((err) => post({ type: "error", id: msg.id, message: String((err as Error)?.message ?? err) }));
   });
   post({ type: "ready", inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata) });
 }

@@ -15,8 +15,8 @@ export interface WorkerInit {
   intraOpNumThreads: number;
 }
 
-/** Server → worker. */
-export type ToWorker = { type: "run"; id: number; feeds: WireTensor[]; outputs: string[] };
+/** Server → worker: a batch to run, or the request to finish the batch in hand and exit. */
+export type ToWorker = { type: "run"; id: number; feeds: WireTensor[]; outputs: string[] } | { type: "exit" };
 
 /** Worker → server. */
 export type FromWorker =
