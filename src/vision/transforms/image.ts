@@ -4,6 +4,7 @@
  * everything else (and JPEGs it declines) by sharp (libvips); resampling is PIL's algorithm (./resample), so
  * torchvision's PIL-based transforms are matched exactly.
  */
+import * as path from "path";
 import type SharpFn from "sharp";
 
 // sharp (libvips) is loaded on first use: a DataLoader worker that decodes only JPEGs never needs it, and loading it costs each new worker thread ~60 ms of CPU.
@@ -94,7 +95,7 @@ interface NativeJpeg { decode(b: Uint8Array, fast: boolean): { data: Buffer; wid
 let nativeJpeg: NativeJpeg | null | undefined;
 let nativeWhy = "";
 // dist/src/vision/transforms -> the package root.
-const NATIVE_JPEG = require("path").resolve(__dirname, "..", "..", "..", "..", "native", "jpeg", "build", "Release", "flowbook_jpeg.node") as string;
+const NATIVE_JPEG = path.resolve(__dirname, "..", "..", "..", "..", "native", "jpeg", "build", "Release", "flowbook_jpeg.node");
 /** flowbook's JPEG addon (native/jpeg, built at install on the system libjpeg), or null where it was not built. */
 function nativeDecoder(): NativeJpeg | null {
   if (nativeJpeg === undefined) {
